@@ -1,0 +1,64 @@
+# OneWindow — `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@PYBIN=$$(scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+	    echo "Creating virtualenv with $$PYBIN"; rm -rf $(VENV); "$$PYBIN" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create or update the virtualenv (.venv)
+
+migrate: venv ## Apply database migrations
+	$(PY) manage.py migrate --no-input -v 0
+
+demo: migrate ## Load the demo city (idempotent)
+	$(PY) manage.py load_demo_data
+
+run: demo ## Set up and serve on http://$(HOST):$(PORT) with a background worker
+	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) scripts/serve-dev
+
+test: venv ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: venv ## ruff check and format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv ## Format the code
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck: venv ## mypy on services, selectors and the rest
+	$(PY) -m mypy core accounts residents audit onewindow
+
+migrations-check: venv ## Fail when a model change has no migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: venv ## Update translation catalogues and compile them
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+deploy-check: venv ## Django's deployment checks under production settings
+	ONEWINDOW_ENV=production DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(openssl rand -hex 32)} \
+	  DJANGO_ALLOWED_HOSTS=onewindow.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+ci: ## What CI runs (installs system packages, starts PostgreSQL)
+	bash .ci/run
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var test-artifacts
+
+.PHONY: help venv migrate demo run test lint format typecheck migrations-check messages deploy-check ci clean

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onewindow.api import api
+from onewindow.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("residents/", include("residents.urls")),
+    path("audit/", include("audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
