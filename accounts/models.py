@@ -40,7 +40,7 @@ class User(AbstractUser):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     class Meta:
         verbose_name = _("user")

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
@@ -21,7 +21,8 @@ def audit_events_for(
 ) -> QuerySet[AuditEvent]:
     if not viewer.is_authenticated or viewer.role != Role.AUDITOR:
         raise PermissionDenied
-    events = AuditEvent.objects.filter(city_id=viewer.city_id) | AuditEvent.objects.filter(city__isnull=True)
+    # Events without a city (failed sign-ins of unknown accounts) are visible to every auditor.
+    events = AuditEvent.objects.filter(Q(city=viewer.city) | Q(city__isnull=True))
     if action:
         events = events.filter(action__startswith=action)
     if actor:

@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.RESIDENT:  # type: ignore[union-attr]
         resident = getattr(user, "resident", None)
         return render(request, "home/resident.html", {"resident": resident})
-    context = {"role": user.get_role_display()}  # type: ignore[union-attr]
+    context: dict[str, object] = {"role": user.get_role_display()}  # type: ignore[union-attr]
     if user.role != Role.AUDITOR:  # type: ignore[union-attr]
         context["resident_count"] = residents_visible_to(user).count()  # type: ignore[arg-type]
     return render(request, "home/staff.html", context)

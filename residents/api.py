@@ -65,7 +65,7 @@ def register(request: HttpRequest, payload: RegistrationIn) -> Status:
 
 @router.get("/me", response={200: ResidentOut, **ERRORS_READ}, auth=django_auth)
 def me(request: HttpRequest) -> ResidentOut:
-    resident = Resident.objects.select_related("community__subdistrict__district").get(user=request.user)
+    resident = Resident.objects.select_related("community__subdistrict__district").get(user_id=request.user.pk)  # type: ignore[misc]
     return ResidentOut.from_resident(resident)
 
 

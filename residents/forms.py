@@ -1,23 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Community
-
-
-class CommunityChoiceField(forms.ModelChoiceField):
-    """Communities grouped by district and subdistrict, so a resident finds his own quickly."""
-
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(queryset=Community.objects.select_related("subdistrict__district").order_by("code"), **kwargs)
-
-    def _get_choices(self):  # type: ignore[no-untyped-def]
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for community in self.queryset:
-            label = f"{community.subdistrict.district.name} · {community.subdistrict.name}"
-            groups.setdefault(label, []).append((community.pk, community.name))
-        return [("", _("Choose your community")), *groups.items()]
-
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)  # type: ignore[attr-defined]
+from core.selectors import community_choices
 
 
 class RegistrationForm(forms.Form):
@@ -26,10 +12,16 @@ class RegistrationForm(forms.Form):
     name = forms.CharField(label=_("Real name"), max_length=30)
     id_number = forms.CharField(label=_("Citizen ID number"), max_length=20)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20)
-    community = CommunityChoiceField(
-        label=_("Home community"), error_messages={"invalid_choice": _("Please choose your community from the list.")}
+    community = forms.TypedChoiceField(
+        label=_("Home community"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Please choose your community from the list.")},
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True), max_length=128)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices()  # type: ignore[attr-defined]
 
 
 class RevealForm(forms.Form):

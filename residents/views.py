@@ -27,7 +27,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 id_number=data["id_number"],
                 mobile=data["mobile"],
-                community_id=data["community"].pk,
+                community_id=data["community"],
                 password=data["password"],
                 request=request,
             )
@@ -53,10 +53,10 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
     try:
         resident = resident_get_for(
-            viewer=request.user,
+            viewer=request.user,  # type: ignore[arg-type]
             resident_id=resident_id,
             purpose=_("View resident record"),
-            request=request,  # type: ignore[arg-type]
+            request=request,
         )
     except Resident.DoesNotExist:
         raise Http404

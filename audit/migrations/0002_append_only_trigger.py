@@ -11,7 +11,7 @@ from django.db import migrations
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'audit trail is append-only: %% refused', TG_OP USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_auditevent_append_only
