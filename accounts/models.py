@@ -17,9 +17,12 @@ class Role(models.TextChoices):
     DISTRICT_MANAGER = "district_manager", _("District manager")
     CITY_ADMIN = "city_admin", _("City administrator")
     AUDITOR = "auditor", _("Auditor")
+    CATALOGUE_EDITOR = "catalogue_editor", _("Catalogue editor")
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+# Roles whose work involves residents' records (the auditor and catalogue editors have none).
+RESIDENT_DATA_ROLES = STAFF_ROLES - {Role.AUDITOR, Role.CATALOGUE_EDITOR}
 
 
 class User(AbstractUser):

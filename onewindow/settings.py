@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "residents",
+    "licences",
+    "catalogue",
 ]
 
 MIDDLEWARE = [

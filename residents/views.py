@@ -6,14 +6,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import STAFF_ROLES, Role
+from accounts.models import RESIDENT_DATA_ROLES
 from core.http import role_required
 from residents.forms import RegistrationForm, RevealForm
 from residents.models import Resident
 from residents.selectors import resident_get_for, residents_visible_to
 from residents.services import resident_register, resident_reveal
 
-STAFF_WHO_SEE_RESIDENTS = tuple(STAFF_ROLES - {Role.AUDITOR})
+STAFF_WHO_SEE_RESIDENTS = tuple(RESIDENT_DATA_ROLES)
 
 
 def register(request: HttpRequest) -> HttpResponse:
