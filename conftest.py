@@ -23,6 +23,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @dataclass
 class World:

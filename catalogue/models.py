@@ -50,6 +50,19 @@ class OnlineLevel(models.TextChoices):
     ON_SITE = "on_site", _("On site")
 
 
+class ServiceItemQuerySet(models.QuerySet["ServiceItem"]):
+    def published(self) -> "ServiceItemQuerySet":
+        return self.filter(current_version__isnull=False).select_related("current_version")
+
+    def with_online_level(self) -> "ServiceItemQuerySet":
+        """Annotate `open_whole` and `open_steps`: the counts `online_level` is derived from."""
+        listed = Q(negative_entries__state="listed")
+        return self.annotate(
+            open_whole=models.Count("negative_entries", filter=listed & Q(negative_entries__step="")),
+            open_steps=models.Count("negative_entries", filter=listed & ~Q(negative_entries__step="")),
+        )
+
+
 class ServiceItem(models.Model):
     """The stable identity of an item; its content is in `ServiceItemVersion`.
 
@@ -67,6 +80,8 @@ class ServiceItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ServiceItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service item")
         verbose_name_plural = _("service items")
@@ -79,6 +94,28 @@ class ServiceItem(models.Model):
     @property
     def is_published(self) -> bool:
         return self.current_version_id is not None
+
+    @property
+    def online_level(self) -> str:
+        """Derived from the negative list only: fully online exactly when no entry is open.
+
+        An open entry for the whole item means on site; open entries for steps only mean the
+        resident comes at most once. Uses the `with_online_level()` annotation when present.
+        """
+        whole = getattr(self, "open_whole", None)
+        steps = getattr(self, "open_steps", None)
+        if whole is None or steps is None:
+            open_entries = self.negative_entries.filter(state="listed")
+            whole = open_entries.filter(step="").count()
+            steps = open_entries.exclude(step="").count()
+        if whole:
+            return OnlineLevel.ON_SITE
+        if steps:
+            return OnlineLevel.AT_MOST_ONE_VISIT
+        return OnlineLevel.FULLY_ONLINE
+
+    def get_online_level_display(self) -> str:
+        return str(OnlineLevel(self.online_level).label)
 
 
 class VersionStatus(models.TextChoices):

@@ -196,6 +196,8 @@ def _scope_description(user: User) -> str:
             return f"everything in {city}{admin}"
         case Role.AUDITOR:
             return f"the audit trail of {city}; no resident records, no administration"
+        case Role.CATALOGUE_EDITOR if user.department:
+            return f"edits and publishes the service items of {user.department.name} (Django admin); no residents"
     return "nothing: this account has no scope"
 
 

@@ -209,5 +209,6 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+ONEWINDOW_DEFAULT_CITY = env("ONEWINDOW_DEFAULT_CITY")  # administrative code; default: the first city
 ONEWINDOW_DEMO_PASSWORD = "OneWindow#2026"  # noqa: S105  demo data only; `load_demo_data` refuses to run in production
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"

@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Role
+from accounts.models import RESIDENT_DATA_ROLES, Role
 from residents.selectors import residents_visible_to
 
 
@@ -14,6 +14,6 @@ def home(request: HttpRequest) -> HttpResponse:
         resident = getattr(user, "resident", None)
         return render(request, "home/resident.html", {"resident": resident})
     context: dict[str, object] = {"role": user.get_role_display()}  # type: ignore[union-attr]
-    if user.role != Role.AUDITOR:  # type: ignore[union-attr]
+    if user.role in RESIDENT_DATA_ROLES:  # type: ignore[union-attr]
         context["resident_count"] = residents_visible_to(user).count()  # type: ignore[arg-type]
     return render(request, "home/staff.html", context)

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('resident', 'Resident'), ('community_worker', 'Community worker'), ('counter_clerk', 'Counter clerk'), ('reviewer', 'Back-office reviewer'), ('approver', 'Department approver'), ('district_manager', 'District manager'), ('city_admin', 'City administrator'), ('auditor', 'Auditor'), ('catalogue_editor', 'Catalogue editor')], default='resident', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "Resident"),
+                    ("community_worker", "Community worker"),
+                    ("counter_clerk", "Counter clerk"),
+                    ("reviewer", "Back-office reviewer"),
+                    ("approver", "Department approver"),
+                    ("district_manager", "District manager"),
+                    ("city_admin", "City administrator"),
+                    ("auditor", "Auditor"),
+                    ("catalogue_editor", "Catalogue editor"),
+                ],
+                default="resident",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -6,189 +6,424 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('licences', '0001_initial'),
+        ("core", "0001_initial"),
+        ("licences", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=30, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=60, verbose_name='English name')),
-                ('icon', models.CharField(blank=True, max_length=8, verbose_name='icon')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=30, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=60, verbose_name="English name")),
+                ("icon", models.CharField(blank=True, max_length=8, verbose_name="icon")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['position', 'code'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceItem',
+            name="ServiceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('department_kind', models.CharField(choices=[('civil_affairs', 'Civil affairs'), ('human_resources', 'Human resources and social security'), ('healthcare_security', 'Healthcare security'), ('housing', 'Housing and urban-rural development'), ('disabled_persons', "Disabled persons' federation"), ('health', 'Health commission'), ('veterans', 'Veterans affairs'), ('public_security', 'Public security'), ('other', 'Other')], max_length=30, verbose_name='responsible department')),
-                ('handling_level', models.CharField(choices=[('city', 'city level'), ('district', 'district level')], max_length=10, verbose_name='handling level')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('categories', models.ManyToManyField(blank=True, related_name='items', to='catalogue.category', verbose_name='categories')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_items', to='core.city')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                (
+                    "department_kind",
+                    models.CharField(
+                        choices=[
+                            ("civil_affairs", "Civil affairs"),
+                            ("human_resources", "Human resources and social security"),
+                            ("healthcare_security", "Healthcare security"),
+                            ("housing", "Housing and urban-rural development"),
+                            ("disabled_persons", "Disabled persons' federation"),
+                            ("health", "Health commission"),
+                            ("veterans", "Veterans affairs"),
+                            ("public_security", "Public security"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="responsible department",
+                    ),
+                ),
+                (
+                    "handling_level",
+                    models.CharField(
+                        choices=[("city", "city level"), ("district", "district level")],
+                        max_length=10,
+                        verbose_name="handling level",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True, related_name="items", to="catalogue.category", verbose_name="categories"
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="service_items", to="core.city"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service item',
-                'verbose_name_plural': 'service items',
-                'ordering': ['code'],
+                "verbose_name": "service item",
+                "verbose_name_plural": "service items",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_tokens', models.TextField(blank=True)),
-                ('body_tokens', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.city')),
-                ('item', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='search_document', to='catalogue.serviceitem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name_tokens", models.TextField(blank=True)),
+                ("body_tokens", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "city",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.city"),
+                ),
+                (
+                    "item",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="search_document",
+                        to="catalogue.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'search document',
-                'verbose_name_plural': 'search documents',
+                "verbose_name": "search document",
+                "verbose_name_plural": "search documents",
             },
         ),
         migrations.CreateModel(
-            name='ServiceItemVersion',
+            name="ServiceItemVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('superseded', 'Superseded')], default='draft', max_length=12, verbose_name='status')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=40, verbose_name='short name')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='Other names residents use', verbose_name='aliases')),
-                ('keywords', models.JSONField(blank=True, default=list, verbose_name='keywords')),
-                ('summary', models.TextField(blank=True, verbose_name='what it is')),
-                ('applicant_type', models.CharField(choices=[('individual', 'Individual'), ('household', 'Household')], default='individual', max_length=12, verbose_name='applicant')),
-                ('conditions', models.TextField(blank=True, verbose_name='who can apply')),
-                ('legal_basis', models.TextField(blank=True, verbose_name='legal basis')),
-                ('is_free', models.BooleanField(default=True, verbose_name='free of charge')),
-                ('fees', models.CharField(blank=True, max_length=200, verbose_name='fees')),
-                ('fee_basis', models.CharField(blank=True, max_length=200, verbose_name='basis of the fees')),
-                ('statutory_days', models.PositiveSmallIntegerField(verbose_name='statutory time limit (working days)')),
-                ('promised_days', models.PositiveSmallIntegerField(verbose_name='promised time limit (working days)')),
-                ('kind', models.CharField(choices=[('instant', 'Instant (decided on the spot)'), ('promise', 'Promise (decided within the promised time)')], default='promise', max_length=10, verbose_name='kind')),
-                ('max_visits', models.PositiveSmallIntegerField(default=0, verbose_name='maximum visits')),
-                ('process_steps', models.JSONField(blank=True, default=list, help_text='[{"name": "…", "description": "…", "on_site": false}]', verbose_name='process steps')),
-                ('everywhere', models.BooleanField(default=True, verbose_name='handled at every centre of the city')),
-                ('consultation_phone', models.CharField(blank=True, max_length=30, verbose_name='consultation phone')),
-                ('complaint_phone', models.CharField(blank=True, max_length=30, verbose_name='complaint phone')),
-                ('form_definition', models.JSONField(blank=True, default=list, verbose_name='application form')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('centres', models.ManyToManyField(blank=True, related_name='+', to='core.servicecentre', verbose_name='centres')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issues_licence_kind', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='licences.licencekind', verbose_name='issues licence')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalogue.serviceitem')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("superseded", "Superseded")],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("short_name", models.CharField(blank=True, max_length=40, verbose_name="short name")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="English name")),
+                (
+                    "aliases",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Other names residents use", verbose_name="aliases"
+                    ),
+                ),
+                ("keywords", models.JSONField(blank=True, default=list, verbose_name="keywords")),
+                ("summary", models.TextField(blank=True, verbose_name="what it is")),
+                (
+                    "applicant_type",
+                    models.CharField(
+                        choices=[("individual", "Individual"), ("household", "Household")],
+                        default="individual",
+                        max_length=12,
+                        verbose_name="applicant",
+                    ),
+                ),
+                ("conditions", models.TextField(blank=True, verbose_name="who can apply")),
+                ("legal_basis", models.TextField(blank=True, verbose_name="legal basis")),
+                ("is_free", models.BooleanField(default=True, verbose_name="free of charge")),
+                ("fees", models.CharField(blank=True, max_length=200, verbose_name="fees")),
+                ("fee_basis", models.CharField(blank=True, max_length=200, verbose_name="basis of the fees")),
+                (
+                    "statutory_days",
+                    models.PositiveSmallIntegerField(verbose_name="statutory time limit (working days)"),
+                ),
+                ("promised_days", models.PositiveSmallIntegerField(verbose_name="promised time limit (working days)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("instant", "Instant (decided on the spot)"),
+                            ("promise", "Promise (decided within the promised time)"),
+                        ],
+                        default="promise",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("max_visits", models.PositiveSmallIntegerField(default=0, verbose_name="maximum visits")),
+                (
+                    "process_steps",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"name": "…", "description": "…", "on_site": false}]',
+                        verbose_name="process steps",
+                    ),
+                ),
+                ("everywhere", models.BooleanField(default=True, verbose_name="handled at every centre of the city")),
+                ("consultation_phone", models.CharField(blank=True, max_length=30, verbose_name="consultation phone")),
+                ("complaint_phone", models.CharField(blank=True, max_length=30, verbose_name="complaint phone")),
+                ("form_definition", models.JSONField(blank=True, default=list, verbose_name="application form")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "centres",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="core.servicecentre", verbose_name="centres"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issues_licence_kind",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="licences.licencekind",
+                        verbose_name="issues licence",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="catalogue.serviceitem"
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service item version',
-                'verbose_name_plural': 'service item versions',
-                'ordering': ['item', '-number'],
+                "verbose_name": "service item version",
+                "verbose_name_plural": "service item versions",
+                "ordering": ["item", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='serviceitem',
-            name='current_version',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalogue.serviceitemversion'),
+            model_name="serviceitem",
+            name="current_version",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalogue.serviceitemversion",
+            ),
         ),
         migrations.CreateModel(
-            name='RequiredMaterial',
+            name="RequiredMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('form', models.CharField(choices=[('original', 'Original'), ('copy', 'Copy'), ('electronic', 'Electronic')], default='electronic', max_length=12, verbose_name='form')),
-                ('copies', models.PositiveSmallIntegerField(default=1, verbose_name='copies')),
-                ('required', models.BooleanField(default=True, verbose_name='required')),
-                ('registry_fact', models.CharField(blank=True, max_length=40, verbose_name='may be satisfied by registry data')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('licence_kind', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='licences.licencekind', verbose_name='may be satisfied by e-licence')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='catalogue.serviceitemversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("original", "Original"), ("copy", "Copy"), ("electronic", "Electronic")],
+                        default="electronic",
+                        max_length=12,
+                        verbose_name="form",
+                    ),
+                ),
+                ("copies", models.PositiveSmallIntegerField(default=1, verbose_name="copies")),
+                ("required", models.BooleanField(default=True, verbose_name="required")),
+                (
+                    "registry_fact",
+                    models.CharField(blank=True, max_length=40, verbose_name="may be satisfied by registry data"),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "licence_kind",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="licences.licencekind",
+                        verbose_name="may be satisfied by e-licence",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="catalogue.serviceitemversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'required material',
-                'verbose_name_plural': 'required materials',
-                'ordering': ['version', 'position', 'id'],
+                "verbose_name": "required material",
+                "verbose_name_plural": "required materials",
+                "ordering": ["version", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Synonym',
+            name="Synonym",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(max_length=40, verbose_name='what residents say')),
-                ('expansion', models.CharField(help_text='Space-separated', max_length=200, verbose_name='catalogue words')),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.city')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("term", models.CharField(max_length=40, verbose_name="what residents say")),
+                (
+                    "expansion",
+                    models.CharField(help_text="Space-separated", max_length=200, verbose_name="catalogue words"),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.city",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'search synonym',
-                'verbose_name_plural': 'search synonyms',
-                'ordering': ['term'],
+                "verbose_name": "search synonym",
+                "verbose_name_plural": "search synonyms",
+                "ordering": ["term"],
             },
         ),
         migrations.CreateModel(
-            name='NegativeListEntry',
+            name="NegativeListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(blank=True, help_text='Empty: the whole item', max_length=100, verbose_name='step')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('listed_on', models.DateField(verbose_name='listed on')),
-                ('target_date', models.DateField(verbose_name='target date for removal')),
-                ('state', models.CharField(choices=[('listed', 'Listed'), ('removed', 'Removed')], default='listed', max_length=10, verbose_name='state')),
-                ('removed_on', models.DateField(blank=True, null=True, verbose_name='removed on')),
-                ('removed_reason', models.TextField(blank=True, verbose_name='why removed')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.city')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='negative_entries', to='core.department', verbose_name='owner department')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='negative_entries', to='catalogue.serviceitem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "step",
+                    models.CharField(
+                        blank=True, help_text="Empty: the whole item", max_length=100, verbose_name="step"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("listed_on", models.DateField(verbose_name="listed on")),
+                ("target_date", models.DateField(verbose_name="target date for removal")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("listed", "Listed"), ("removed", "Removed")],
+                        default="listed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("removed_on", models.DateField(blank=True, null=True, verbose_name="removed on")),
+                ("removed_reason", models.TextField(blank=True, verbose_name="why removed")),
+                (
+                    "city",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.city"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="negative_entries",
+                        to="core.department",
+                        verbose_name="owner department",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="negative_entries",
+                        to="catalogue.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'negative list entry',
-                'verbose_name_plural': 'negative list entries',
-                'ordering': ['state', 'target_date', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('removed_on__isnull', True), ('state', 'listed')), models.Q(('removed_on__isnull', False), ('state', 'removed')), _connector='OR'), name='negative_entry_removed_has_date'), models.CheckConstraint(condition=models.Q(('target_date__gte', models.F('listed_on'))), name='negative_entry_target_after_listing'), models.UniqueConstraint(condition=models.Q(('state', 'listed')), fields=('item', 'step'), name='negative_entry_one_open_per_step')],
+                "verbose_name": "negative list entry",
+                "verbose_name_plural": "negative list entries",
+                "ordering": ["state", "target_date", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("removed_on__isnull", True), ("state", "listed")),
+                            models.Q(("removed_on__isnull", False), ("state", "removed")),
+                            _connector="OR",
+                        ),
+                        name="negative_entry_removed_has_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("target_date__gte", models.F("listed_on"))),
+                        name="negative_entry_target_after_listing",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "listed")),
+                        fields=("item", "step"),
+                        name="negative_entry_one_open_per_step",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='serviceitemversion',
-            constraint=models.UniqueConstraint(fields=('item', 'number'), name='version_unique_number'),
+            model_name="serviceitemversion",
+            constraint=models.UniqueConstraint(fields=("item", "number"), name="version_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='serviceitemversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('item',), name='version_one_draft'),
+            model_name="serviceitemversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "draft")), fields=("item",), name="version_one_draft"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceitemversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('item',), name='version_one_published'),
+            model_name="serviceitemversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")), fields=("item",), name="version_one_published"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceitemversion',
-            constraint=models.CheckConstraint(condition=models.Q(('promised_days__lte', models.F('statutory_days'))), name='version_promised_within_statutory'),
+            model_name="serviceitemversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("promised_days__lte", models.F("statutory_days"))),
+                name="version_promised_within_statutory",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceitem',
-            constraint=models.UniqueConstraint(fields=('city', 'code'), name='item_unique_code_in_city'),
+            model_name="serviceitem",
+            constraint=models.UniqueConstraint(fields=("city", "code"), name="item_unique_code_in_city"),
         ),
         migrations.AddConstraint(
-            model_name='synonym',
-            constraint=models.UniqueConstraint(fields=('city', 'term'), name='synonym_unique_term'),
+            model_name="synonym",
+            constraint=models.UniqueConstraint(fields=("city", "term"), name="synonym_unique_term"),
         ),
     ]

@@ -30,6 +30,8 @@ DEMO_STAFF = {
     "admin": Role.CITY_ADMIN,
     "auditor": Role.AUDITOR,
     "clerk_changan": Role.COUNTER_CLERK,
+    "editor": Role.CATALOGUE_EDITOR,
+    "editor_hr": Role.CATALOGUE_EDITOR,
 }
 
 
@@ -108,7 +110,7 @@ def test_every_subdistrict_has_a_centre_with_counters_and_opening_hours(loaded: 
 
 
 @pytest.mark.django_db
-def test_the_city_and_every_district_have_the_seven_departments(loaded: None) -> None:
+def test_the_city_and_every_district_have_the_eight_departments(loaded: None) -> None:
     kinds = {
         Department.Kind.CIVIL_AFFAIRS,
         Department.Kind.HUMAN_RESOURCES,
@@ -117,6 +119,7 @@ def test_the_city_and_every_district_have_the_seven_departments(loaded: None) ->
         Department.Kind.DISABLED_PERSONS,
         Department.Kind.HEALTH,
         Department.Kind.VETERANS,
+        Department.Kind.PUBLIC_SECURITY,
     }
     city_level = Department.objects.filter(level=Department.Level.CITY, district__isnull=True)
     assert set(city_level.values_list("kind", flat=True)) == kinds

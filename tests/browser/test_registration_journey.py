@@ -1,7 +1,7 @@
 import pytest
 
 from residents.models import Resident
-from tests.browser.conftest import screenshot
+from tests.browser.fixtures import screenshot
 from tests.factories import synthetic_id_number
 
 pytestmark = pytest.mark.browser
