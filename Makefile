@@ -24,8 +24,9 @@ venv: $(VENV)/.installed ## Create or update the virtualenv (.venv)
 migrate: venv ## Apply database migrations
 	$(PY) manage.py migrate --no-input -v 0
 
-demo: migrate ## Load the demo city (idempotent)
+demo: migrate ## Load the demo city and its service catalogue (idempotent)
 	$(PY) manage.py load_demo_data
+	$(PY) manage.py load_demo_catalogue
 
 run: demo ## Set up and serve on http://$(HOST):$(PORT) with a background worker
 	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) scripts/serve-dev
@@ -55,10 +56,15 @@ deploy-check: venv ## Django's deployment checks under production settings
 	ONEWINDOW_ENV=production DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(openssl rand -hex 32)} \
 	  DJANGO_ALLOWED_HOSTS=onewindow.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
+bench-search: venv ## Search latency over 10 000 synthetic items: SQLite, and PostgreSQL when DATABASE_URL is set
+	env -u DATABASE_URL $(PY) -m bench.bench_search $(BENCH_ARGS)
+	@if [ -n "$$DATABASE_URL" ]; then echo "$(PY) -m bench.bench_search $(BENCH_ARGS)  # on DATABASE_URL's server"; \
+	  $(PY) -m bench.bench_search $(BENCH_ARGS); fi
+
 ci: ## What CI runs (installs system packages, starts PostgreSQL)
 	bash .ci/run
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var test-artifacts
 
-.PHONY: help venv migrate demo run test lint format typecheck migrations-check messages deploy-check ci clean
+.PHONY: help venv migrate demo run test lint format typecheck migrations-check messages deploy-check bench-search ci clean

@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -135,7 +136,8 @@ def throwaway_database() -> Iterator[str]:
         import psycopg  # only needed for PostgreSQL runs
 
         admin = urlsplit(given)
-        with psycopg.connect(given, autocommit=True) as connection:
+        server = urlunsplit(admin._replace(scheme="postgresql"))  # psycopg does not know `pgsql://`
+        with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")  # left by an interrupted run
             connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
         os.environ["DATABASE_URL"] = urlunsplit(admin._replace(path=f"/{BENCH_DATABASE}"))
@@ -145,7 +147,7 @@ def throwaway_database() -> Iterator[str]:
             from django.db import connections
 
             connections.close_all()
-            with psycopg.connect(given, autocommit=True) as connection:
+            with psycopg.connect(server, autocommit=True) as connection:
                 connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
             os.environ["DATABASE_URL"] = given
     else:
@@ -182,7 +184,7 @@ def generate_catalogue(*, items: int, rng: random.Random) -> tuple[Any, list[str
     from catalogue.models import RequiredMaterial, ServiceItem, ServiceItemVersion, Synonym, VersionStatus
     from core.models import City, Department
 
-    city = City.objects.create(code="610100", name="西安市", name_en="Xi'an", case_prefix="XA")
+    city, _ = City.objects.get_or_create(code="610100", defaults={"name": "西安市", "case_prefix": "XA"})
     Synonym.objects.bulk_create(Synonym(city=None, term=term, expansion=exp) for term, exp in SYNONYMS.items())
     kinds = [kind for kind, _ in Department.Kind.choices]
     levels = [level for level, _ in Department.Level.choices]
@@ -275,7 +277,7 @@ def measure(
     slowest: list[tuple[float, str]] = []
     show = running("searching ")
     for done, (kind, query) in enumerate(mix, start=1):
-        elapsed, found = timed(lambda query=query: items_search(city=city, query=query, limit=limit))
+        elapsed, found = timed(partial(items_search, city=city, query=query, limit=limit))
         slowest = sorted([*slowest, (elapsed, query[:40])], reverse=True)[:5]
         for key in (kind, "all"):
             by_kind.setdefault(key, ([], []))
@@ -287,7 +289,7 @@ def measure(
     suggest_hits: list[int] = []
     for _ in range(20):
         for query in NEAR_MISSES:
-            elapsed, found = timed(lambda query=query: items_suggest(city=city, query=query))
+            elapsed, found = timed(partial(items_suggest, city=city, query=query))
             suggest_ms.append(elapsed)
             suggest_hits.append(found)
     order = ["resident", "item name", "bad input", "all"]
@@ -300,7 +302,7 @@ def database_version(vendor: str) -> str:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if vendor == "postgresql" else "SELECT sqlite_version()")
+        cursor.execute("SELECT version()" if vendor == "postgresql" else "SELECT 'SQLite ' || sqlite_version()")
         return str(cursor.fetchone()[0])
 
 

@@ -14,11 +14,13 @@ match two-character words (most Chinese words are two characters), and PostgreSQ
 parser available here. Space-separated words are split identically by FTS5 `unicode61` and by
 PostgreSQL's `simple` configuration, so both backends see the same terms.
 
-A query is analysed the same way, expanded with the editors' synonyms (`Synonym`), and matched
-with OR semantics: a resident's sentence holds words that are in no item (`怎么办`), so requiring
-all of them would find nothing. Ranking then does the work: any name match comes before any
-body-only match, then the backend's relevance (bm25 on SQLite, ts_rank on PostgreSQL), then the
-item code so the order is stable.
+A query is cut into its words (rjieba `cut`); each word may be matched by itself, by a shorter
+word inside it (残疾证 → 残疾), or by an editor's synonym (`Synonym`: 低保 → 最低生活保障).
+Results must match every word; only when no item does, items that match any word are returned,
+because a resident's sentence may hold a word that no item has (丢了, a typo). Matching any
+word from the start would also mean ranking thousands of rows for each common word. Ranking:
+any name match before any body-only match, then relevance (bm25 on SQLite; on PostgreSQL a
+weighted count of matched terms, see `_PostgresBackend` for why not ts_rank), then item code.
 
 The only vendor-specific code is in `_SQLiteBackend` and `_PostgresBackend`, picked by
 `_backend()`. The index structures themselves are created by migration 0002_search_indexes.
@@ -26,6 +28,7 @@ The only vendor-specific code is in `_SQLiteBackend` and `_PostgresBackend`, pic
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -33,13 +36,15 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 import rjieba
-from django.db import NotSupportedError, connection, transaction
+from django.db import DatabaseError, NotSupportedError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from catalogue.models import SearchDocument, ServiceItem, ServiceItemVersion, Synonym
 from core.models import City
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -226,8 +231,8 @@ class _Backend(Protocol):
     def delete(self, document_ids: Sequence[int]) -> None:
         """Forget documents that were deleted."""
 
-    def purge_stale(self) -> None:
-        """Drop index rows whose document no longer exists."""
+    def after_rebuild(self, *, everything: bool) -> None:
+        """Tidy the index after a bulk rebuild (of every city when `everything`)."""
 
     def match(self, *, city_id: int, groups: Sequence[_Group], limit: int) -> list[_Row]:
         """Published items of the city that match every group, as (item id, a term is in the name,
@@ -279,11 +284,13 @@ class _SQLiteBackend:
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {self.table} WHERE rowid = %s", [(pk,) for pk in document_ids])  # noqa: S608
 
-    def purge_stale(self) -> None:
+    def after_rebuild(self, *, everything: bool) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {self.table} WHERE rowid NOT IN (SELECT id FROM catalogue_searchdocument)"  # noqa: S608
-            )
+            if everything:  # rows of documents deleted without item_index (an item deleted, a flush)
+                cursor.execute(
+                    f"DELETE FROM {self.table} WHERE rowid NOT IN (SELECT id FROM catalogue_searchdocument)"  # noqa: S608
+                )
+            cursor.execute(f"INSERT INTO {self.table} ({self.table}) VALUES ('optimize')")  # noqa: S608 - merge b-trees
 
     def match(self, *, city_id: int, groups: Sequence[_Group], limit: int) -> list[_Row]:
         with connection.cursor() as cursor:
@@ -299,7 +306,7 @@ class _PostgresBackend:
     A WHERE clause repeats an indexed expression verbatim, or the planner will not use the index.
 
     Why not ts_rank over every match: an expression index does not store the tsvector, so ranking
-    rebuilt it for each matching row (about 45 µs a row: 280 ms for `低保` over 10 000 items).
+    rebuilt it for each matching row: about 45 µs a row, 280 ms for a word in 6 000 of 10 000.
     The tokens are already space-separated, so whether a term is in the name or the body is a
     substring test on the padded string (about 1 µs), and the relevance is a weighted count of
     matched terms: NAME_WEIGHT a term in the name, 1 a term in the body, plus a fraction
@@ -309,23 +316,24 @@ class _PostgresBackend:
     only when it is not, the body-only tier, of which at most BODY_CANDIDATES rows are ranked.
     """
 
-    # Both must stay identical to the expressions indexed in migration 0002_search_indexes.
-    vector = (
-        "(setweight(to_tsvector('simple'::regconfig, document.name_tokens), 'A')"
-        " || setweight(to_tsvector('simple'::regconfig, document.body_tokens), 'B'))"
-    )
-    name_vector = "to_tsvector('simple'::regconfig, document.name_tokens)"
+    # The indexed expressions of migration 0002_search_indexes: the weighted tsvector
+    # setweight(to_tsvector('simple', name_tokens), 'A') || setweight(to_tsvector('simple',
+    # body_tokens), 'B'), and to_tsvector('simple', name_tokens), each wrapped in a function that
+    # tells the planner its true cost (see the migration).
+    vector = "catalogue_search_vector(document.name_tokens, document.body_tokens)"
+    name_vector = "catalogue_search_name_vector(document.name_tokens)"
     # Beyond this many body-only matches, which are ranked is decided by table order.
     BODY_CANDIDATES = 1000
 
     # {candidates} selects the documents; {name_hits} and {body_hits} add up one substring test
-    # per term; {tier} keeps the tier's rows. OFFSET 0 keeps the lateral subqueries from being
-    # inlined into each use of their columns, which would pad and test each row several times.
+    # per term; {tier} keeps the tier's rows. Each OFFSET 0 is a fence: the candidates are found
+    # before any row is padded (the planner once padded all 10 000 documents, then joined), and
+    # the lateral subqueries are not inlined into each use of their columns.
     match_sql: ClassVar[str] = f"""
         SELECT item.id, scored.name_hits > 0 AS in_name,
                scored.name_hits * {NAME_WEIGHT} + scored.body_hits
                  + scored.name_hits::float8 / length(padded.name) AS relevance
-        FROM ({{candidates}}) document
+        FROM ({{candidates}} OFFSET 0) document
         JOIN catalogue_serviceitem item ON item.id = document.item_id
         CROSS JOIN LATERAL (
             SELECT ' ' || document.name_tokens || ' ' AS name, ' ' || document.body_tokens || ' ' AS body OFFSET 0
@@ -335,15 +343,11 @@ class _PostgresBackend:
         ORDER BY relevance DESC, item.code
         LIMIT %s
     """  # noqa: S608 - only constants and placeholders go in; the values are parameters
-    # Two index scans intersected by id: written as one WHERE, the planner sometimes scanned one
-    # index and tested the other expression row by row, rebuilding tsvectors (100 ms).
+    # Both indexes: the planner intersects them (BitmapAnd), or tests the other condition on the
+    # few rows one of them finds.
     name_candidates: ClassVar[str] = f"""
-        SELECT id, item_id, name_tokens, body_tokens FROM catalogue_searchdocument WHERE id IN (
-            SELECT id FROM catalogue_searchdocument document
-            WHERE {name_vector} @@ to_tsquery('simple', %s) AND city_id = %s
-            INTERSECT
-            SELECT id FROM catalogue_searchdocument document WHERE {vector} @@ to_tsquery('simple', %s)
-        )
+        SELECT id, item_id, name_tokens, body_tokens FROM catalogue_searchdocument document
+        WHERE {name_vector} @@ to_tsquery('simple', %s) AND city_id = %s AND {vector} @@ to_tsquery('simple', %s)
     """  # noqa: S608
     # When the query is a single group of single terms, a name match is a match.
     name_only_candidates: ClassVar[str] = f"""
@@ -375,8 +379,17 @@ class _PostgresBackend:
     def delete(self, document_ids: Sequence[int]) -> None:
         return None
 
-    def purge_stale(self) -> None:
-        return None
+    def after_rebuild(self, *, everything: bool) -> None:
+        # A bulk write leaves the new entries in the GIN indexes' pending lists, which every
+        # search then reads in full, and which make index scans look dear to the planner, until
+        # autovacuum merges them. Merge them now; only the table's owner may, so a lesser role
+        # leaves it to autovacuum.
+        for index in ("catalogue_searchdocument_tokens_gin", "catalogue_searchdocument_name_gin"):
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            except DatabaseError:
+                logger.warning("could not merge the pending list of %s; autovacuum will", index)
 
     def match(self, *, city_id: int, groups: Sequence[_Group], limit: int) -> list[_Row]:
         terms = _distinct_terms(groups)
@@ -392,8 +405,8 @@ class _PostgresBackend:
                 cursor.execute(sql, [*candidate_params, *needles, *needles, size])
                 return [(item_id, bool(in_name), float(relevance)) for item_id, in_name, relevance in cursor.fetchall()]
 
-        # The name tier: every group matches, and some term is in the name. Each is one index
-        # scan, so a word common in guide text costs little when names narrow it down.
+        # The name tier: every group matches, and some term is in the name; a word common in
+        # guide text costs little when the name index narrows it down.
         query = self.expression(groups)
         if len(groups) == 1 and all(len(alternative) == 1 for alternative in groups[0]):
             rows = tier(self.name_only_candidates, [any_term, city_id], "TRUE", limit)
@@ -498,9 +511,8 @@ def items_reindex(*, city: City | None = None, progress: Callable[[int, int], No
             flush()
     if chunk:
         flush()
-    if city is None:
-        with transaction.atomic():
-            _backend().purge_stale()
+    with transaction.atomic():
+        _backend().after_rebuild(everything=city is None)
     return written
 
 
@@ -646,11 +658,11 @@ def _as_terms(group: _Words) -> _Group:
 def items_search(*, city: City, query: str, limit: int = 20) -> list[SearchHit]:
     """The city's published items that match what a resident typed, best first.
 
-    Items that match every word come first; only if there are none, items that match any word
-    (see `_Plan`). Never raises on the query's content: it is cut to MAX_QUERY_CHARS, analysed
-    into at most MAX_TERMS terms and every term is quoted for the backend. At most four queries
-    (synonyms, all words, any word, items), however many hits; `hit.item.current_version` is
-    already loaded.
+    The items that match every word; only if there are none, those that match any word (see
+    `_Plan`). Never raises on the query's content: it is cut to MAX_QUERY_CHARS, analysed into at
+    most MAX_TERMS terms, and every term is quoted for the backend. The number of queries does not
+    depend on the hits: synonyms, every word, any word (one query each on SQLite, one per tier on
+    PostgreSQL), then the items, with `hit.item.current_version` loaded: six at most.
     """
     plan = _plan(city=city, query=query)
     if plan is None or limit <= 0:
@@ -720,7 +732,8 @@ def items_suggest(*, city: City, query: str, limit: int = 3) -> list[ServiceItem
         if version is None:
             continue
         labels: list[str] = [version.name, version.short_name, *_strings(version.aliases)]
-        labels += [token for token in item.search_document.name_tokens.split() if token.isascii()]
+        document = getattr(item, "search_document", None)  # None if withdrawn since the match
+        labels += [token for token in document.name_tokens.split() if token.isascii()] if document else []
         similarity = max(_similarity(wanted, _features(label)) for label in labels)
         if similarity >= MIN_SUGGEST_SIMILARITY:
             scored.append((similarity, item.code, item))

@@ -172,6 +172,8 @@ def test_the_body_tokens_hold_keywords_guide_text_and_materials(catalogue: Catal
         ("zuidishenghuobaozhang", "subsistence"),
         ("公租房", "public_rental"),
         ("居住证在哪里办理？", "residence_permit"),
+        ("我想办低保", "subsistence"),
+        ("ｄｉｂａｏ", "subsistence"),
     ],
 )
 def test_what_a_resident_types_finds_the_item_in_the_top_three(catalogue: Catalogue, query: str, expected: str) -> None:
@@ -360,6 +362,7 @@ BAD_QUERIES = [
     "\x00",
     "%_%",
     "Пенсия 养老 pension ﷽",
+    "𠀀𠀁 𪚥 〇",
     " ".join(f"词{n}" for n in range(200)),
     " ".join(["dibao"] * 100),
 ]
