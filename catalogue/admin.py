@@ -40,7 +40,7 @@ def _editor_items(request: HttpRequest) -> QuerySet[ServiceItem]:
     department = getattr(user, "department", None)
     if department is None:
         return items.none()
-    return items.filter(city_id=user.city_id, department_kind=department.kind)  # type: ignore[union-attr]
+    return items.filter(city=user.city, department_kind=department.kind)  # type: ignore[union-attr]
 
 
 class EditorAdmin(admin.ModelAdmin):

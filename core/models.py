@@ -176,3 +176,73 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre.name} {self.number}"
+
+
+class HolidayCalendar(models.Model):
+    """One year's national public holidays and make-up working days (法定节假日 and 调休).
+
+    The State Council publishes each year's calendar in November, so the calendar is data, loaded
+    by `manage.py load_holidays` or edited in the admin; the SLA clock reads it through core.workdays.
+    Holidays are national: the calendar belongs to no city.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=255, help_text=_("The notice that published this calendar"))
+    # auto_now: an admin edit counts as a new load, so other processes see their cached calendar is stale.
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A date that departs from the Monday-to-Friday week: a public holiday, or a make-up working day."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("day off")
+        WORKDAY = "workday", _("make-up working day")
+
+    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("holiday"), max_length=50, help_text=_("e.g. 国庆节"))
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["day_off", "workday"]), name="calendarday_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        # Shared by the admin's forms and the loader service, so the rules are written once.
+        # Imported here so that this section stays appended to the module without touching its head.
+        from django.core.exceptions import ValidationError
+
+        try:
+            year: int | None = self.calendar.year
+        except HolidayCalendar.DoesNotExist:
+            year = None
+        if self.date is None:
+            return
+        if year is not None and self.date.year != year:
+            raise ValidationError(
+                {"date": _("%(date)s is not in %(year)s.") % {"date": self.date.isoformat(), "year": year}}
+            )
+        if self.kind == self.Kind.WORKDAY and self.date.weekday() < 5:
+            raise ValidationError(
+                {
+                    "date": _("%(date)s is a weekday: a make-up working day must be a Saturday or a Sunday.")
+                    % {"date": self.date.isoformat()}
+                }
+            )

@@ -79,10 +79,14 @@ def _on_http404(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 404, "not_found", _("Not found."))
 
 
+from cases.api import router as cases_router  # noqa: E402
 from catalogue.api import router as catalogue_router  # noqa: E402
 from core.api import router as places_router  # noqa: E402
+from notifications.api import router as notifications_router  # noqa: E402
 from residents.api import router as residents_router  # noqa: E402
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
 api.add_router("/catalogue", catalogue_router)
+api.add_router("/cases", cases_router)
+api.add_router("/notifications", notifications_router)

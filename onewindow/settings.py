@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "residents",
     "licences",
     "catalogue",
+    "cases",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -113,6 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;"}
     )
+    # A file, not memory, for the test database: browser journeys run the server in another thread,
+    # and shared-cache memory databases answer concurrent readers with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-onewindow.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -173,6 +179,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env("ONEWINDOW_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Residents' materials: outside the web root, served only through permission-checked views.
+ONEWINDOW_PRIVATE_MEDIA_ROOT = Path(env("ONEWINDOW_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 if not PRODUCTION:
     # The embedded default keeps its database, uploads and collected static files under var/.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

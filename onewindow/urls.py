@@ -10,6 +10,8 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("audit/", include("audit.urls")),
     path("services/", include("catalogue.urls")),
+    path("cases/", include("cases.urls")),
+    path("inbox/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,8 +7,8 @@ Scope rules (tested negatively in residents/tests/test_selectors.py):
   department's district (all of the city for a city-level department); a district manager those
   of his district; a city administrator the whole city;
 - an auditor sees no resident record, only the audit trail.
-Cases (a later capability) widen a clerk's or reviewer's scope to the residents whose cases are
-routed to him; that union belongs here, in `residents_visible_to`.
+Cases widen a staff member's scope to the residents whose cases he may see (a case filed at his
+counter, or routed to his department): that union is made here, in `residents_visible_to`.
 """
 
 from django.db.models import Q, QuerySet
@@ -36,9 +36,14 @@ def residents_visible_to(viewer: User) -> QuerySet[Resident]:
     if viewer.role in (Role.REVIEWER, Role.APPROVER) and city_level_department:
         return in_city
     district = viewer.scope_district
-    if district is None:
-        return base.none()
-    return in_city.filter(Q(community__subdistrict__district=district))
+    by_place = Q(community__subdistrict__district=district) if district is not None else Q(pk__in=[])
+    return in_city.filter(by_place | Q(pk__in=_residents_with_cases_for(viewer)))
+
+
+def _residents_with_cases_for(viewer: User) -> QuerySet[Resident]:
+    from cases.selectors import cases_visible_to
+
+    return Resident.objects.filter(cases__in=cases_visible_to(viewer).values("pk")).values("pk")  # type: ignore[return-value]
 
 
 def resident_get_for(*, viewer: User, resident_id: int, purpose: str, request: HttpRequest | None = None) -> Resident:

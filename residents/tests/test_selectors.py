@@ -70,7 +70,7 @@ def test_the_resident_list_pages_with_a_constant_number_of_queries(world, django
 
     ResidentFactory.create_batch(30, community=world.yanta_community)
     client = signed_in(world.staff["district_manager"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("residents:list"))
     assert response.status_code == 200
     assert "第 1 页，共 2 页" in response.content.decode()
