@@ -184,7 +184,7 @@ def case_submit(
     request: HttpRequest | None = None,
 ) -> Case:
     """Validate everything, then submit: the case is complete or nothing changes."""
-    case = Case.objects.select_for_update().select_related("item_version", "resident__user").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("item_version", "resident__user").get(pk=case.pk)
     _require_applicant(actor, case)
     new_status = target_status("submit", case.status)
     errors: dict[str, Any] = {}
@@ -231,7 +231,7 @@ def case_submit(
 @transaction.atomic
 def case_confirm_proxy(*, actor: User, case: Case) -> Case:
     """The resident confirms online that the proxy may apply for him."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if case.resident.user_id != actor.pk:
         raise PermissionDenied(_("Only the resident concerned can confirm."))
     if case.authorisation != Authorisation.ONLINE_GRANT:

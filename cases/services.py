@@ -24,7 +24,7 @@ WARN_SHARE = 0.8
 
 def _lock(case: Case) -> Case:
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("item_version", "resident__user", "handling_department")
         .get(pk=case.pk)
     )
