@@ -24,6 +24,12 @@ class RegistrationForm(forms.Form):
         self.fields["community"].choices = community_choices()  # type: ignore[attr-defined]
 
 
+class CounterRegistrationForm(RegistrationForm):
+    """At a counter the clerk checks the ID card; the resident sets a password later, online."""
+
+    password = None  # type: ignore[assignment]
+
+
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("mobile", _("Mobile number"))])
     reason = forms.CharField(label=_("Reason"), max_length=200)

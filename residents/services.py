@@ -1,5 +1,6 @@
 """Resident writes: real-name registration and revealing masked personal data."""
 
+from dataclasses import dataclass
 from typing import Literal
 
 from django.contrib.auth.password_validation import validate_password
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from audit.services import audit_record
 from core.errors import Conflict
-from core.identity import normalise_mobile, parse_citizen_id, validate_mobile
+from core.identity import CitizenId, normalise_mobile, parse_citizen_id, validate_mobile
 from core.models import Community
 from residents.models import Resident
 from residents.selectors import residents_visible_to
@@ -27,20 +28,16 @@ def _clean_name(name: str) -> str:
     return name
 
 
-@transaction.atomic
-def resident_register(
-    *,
-    name: str,
-    id_number: str,
-    mobile: str,
-    community_id: int,
-    password: str,
-    request: HttpRequest | None = None,
-) -> Resident:
-    """Real-name registration: a resident account and his record, or nothing at all.
+@dataclass(frozen=True)
+class _Identity:
+    name: str
+    citizen: CitizenId
+    mobile: str
+    community: Community
 
-    Every field is checked before anything is written, and all problems are reported together.
-    """
+
+def _identity_checked(*, name: str, id_number: str, mobile: str, community_id: int, password: str | None) -> _Identity:
+    """Every field checked before anything is written; all problems reported together."""
     errors: dict[str, list[ValidationError]] = {}
     try:
         name = _clean_name(name)
@@ -61,38 +58,72 @@ def resident_register(
         errors["community"] = [
             ValidationError(_("Please choose your community from the list."), code="unknown_community")
         ]
-    try:
-        validate_password(password, User(username=mobile))
-    except ValidationError as exc:
-        errors["password"] = [exc]
+    if password is not None:
+        try:
+            validate_password(password, User(username=mobile))
+        except ValidationError as exc:
+            errors["password"] = [exc]
     if errors:
         raise ValidationError(errors)
     assert citizen is not None and community is not None
+    return _Identity(name=name, citizen=citizen, mobile=mobile, community=community)
 
-    if Resident.objects.filter(id_number=citizen.number).exists():
-        raise Conflict(
-            {"id_number": ValidationError(_("This ID number is already registered."), code="duplicate_id_number")}
-        )
-    if User.objects.filter(mobile=mobile).exists():
+
+def _duplicate_id() -> Conflict:
+    return Conflict(
+        {"id_number": ValidationError(_("This ID number is already registered."), code="duplicate_id_number")}
+    )
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    name: str,
+    id_number: str,
+    mobile: str,
+    community_id: int,
+    password: str,
+    request: HttpRequest | None = None,
+) -> Resident:
+    """Real-name registration: a resident account and his record, or nothing at all.
+
+    A resident first registered at a counter (a record without an account) takes over his record
+    when the name matches, instead of being refused as a duplicate.
+    """
+    who = _identity_checked(name=name, id_number=id_number, mobile=mobile, community_id=community_id, password=password)
+    existing = Resident.objects.select_for_update().filter(id_number=who.citizen.number).first()
+    if existing is not None and (existing.user_id is not None or existing.name != who.name):
+        raise _duplicate_id()
+    if User.objects.filter(mobile=who.mobile).exists():
         raise Conflict(
             {"mobile": ValidationError(_("This mobile number is already registered."), code="duplicate_mobile")}
         )
-    city = community.subdistrict.district.city
+    city = who.community.subdistrict.district.city
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                username=mobile, password=password, role=Role.RESIDENT, mobile=mobile, city=city, display_name=name
-            )
-            resident = Resident.objects.create(
+                username=who.mobile,
+                password=password,
+                role=Role.RESIDENT,
+                mobile=who.mobile,
                 city=city,
-                user=user,
-                name=name,
-                id_number=citizen.number,
-                birth_date=citizen.birth_date,
-                sex=citizen.sex,
-                mobile=mobile,
-                community=community,
+                display_name=who.name,
             )
+            if existing is not None:
+                existing.user, existing.mobile = user, who.mobile
+                existing.save(update_fields=["user", "mobile"])
+                resident = existing
+            else:
+                resident = Resident.objects.create(
+                    city=city,
+                    user=user,
+                    name=who.name,
+                    id_number=who.citizen.number,
+                    birth_date=who.citizen.birth_date,
+                    sex=who.citizen.sex,
+                    mobile=who.mobile,
+                    community=who.community,
+                )
     except IntegrityError:
         # A concurrent registration with the same ID number or mobile won the race.
         raise Conflict(_("This ID number or mobile number is already registered."), code="duplicate_registration")
@@ -101,6 +132,39 @@ def resident_register(
         actor=user,
         obj=resident,
         city=city,
+        subject_resident_id=resident.pk,
+        request=request,
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_register_at_counter(
+    *, actor: User, name: str, id_number: str, mobile: str, community_id: int, request: HttpRequest | None = None
+) -> Resident:
+    """A clerk or community worker records a walk-in resident (checked against his ID card) so a
+    case can be filed for him; the resident can later register online and take over the record."""
+    if actor.role not in (Role.COUNTER_CLERK, Role.COMMUNITY_WORKER):
+        raise PermissionDenied(_("Only counter clerks and community workers register residents."))
+    who = _identity_checked(name=name, id_number=id_number, mobile=mobile, community_id=community_id, password=None)
+    city = who.community.subdistrict.district.city
+    if city.pk != actor.city_id:
+        raise PermissionDenied(_("This community belongs to another city."))
+    if Resident.objects.filter(id_number=who.citizen.number).exists():
+        raise _duplicate_id()
+    resident = Resident.objects.create(
+        city=city,
+        name=who.name,
+        id_number=who.citizen.number,
+        birth_date=who.citizen.birth_date,
+        sex=who.citizen.sex,
+        mobile=who.mobile,
+        community=who.community,
+    )
+    audit_record(
+        action="resident.register_at_counter",
+        actor=actor,
+        obj=resident,
         subject_resident_id=resident.pk,
         request=request,
     )

@@ -3,15 +3,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import RESIDENT_DATA_ROLES
+from accounts.models import RESIDENT_DATA_ROLES, Role
 from core.http import role_required
-from residents.forms import RegistrationForm, RevealForm
+from residents.forms import CounterRegistrationForm, RegistrationForm, RevealForm
 from residents.models import Resident
 from residents.selectors import resident_get_for, residents_visible_to
-from residents.services import resident_register, resident_reveal
+from residents.services import resident_register, resident_register_at_counter, resident_reveal
 
 STAFF_WHO_SEE_RESIDENTS = tuple(RESIDENT_DATA_ROLES)
 
@@ -37,6 +38,28 @@ def register(request: HttpRequest) -> HttpResponse:
             login(request, resident.user, backend="accounts.backends.MobilePasswordBackend")
             return redirect("home")
     return render(request, "residents/register.html", {"form": form})
+
+
+@role_required(Role.COUNTER_CLERK, Role.COMMUNITY_WORKER)
+def register_at_counter(request: HttpRequest) -> HttpResponse:
+    """A walk-in without an account: record him from his ID card, then file his case."""
+    form = CounterRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resident = resident_register_at_counter(
+                actor=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                id_number=data["id_number"],
+                mobile=data["mobile"],
+                community_id=data["community"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(f"{reverse('cases:intake')}?id_number={resident.id_number}")
+    return render(request, "residents/register_at_counter.html", {"form": form})
 
 
 @role_required(*STAFF_WHO_SEE_RESIDENTS)

@@ -103,3 +103,29 @@ def test_the_api_answers_409_for_a_duplicate_and_422_for_bad_input(world) -> Non
     assert created.status_code == 201
     assert created.json()["id_number_masked"] == fresh_id[:6] + "********" + fresh_id[14:]
     assert "id_number" not in created.json()
+
+
+def test_a_clerk_registers_a_walk_in_who_later_takes_over_his_record_online(world) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import signed_in
+
+    id_number = synthetic_id_number(region_code="610116", sex="male")
+    clerk = signed_in(world.staff["counter_clerk"])
+    data = {"name": "赵大爷", "id_number": id_number, "mobile": "13677778888", "community": world.changan_community.pk}
+    response = clerk.post(reverse("residents:register_at_counter"), data)
+    assert response.status_code == 302
+    assert id_number in response["Location"], "straight on to the intake workbench"
+    resident = Resident.objects.get(id_number=id_number)
+    assert resident.user is None
+    assert signed_in(world.resident.user).post(reverse("residents:register_at_counter"), data).status_code == 403
+
+    online = Client().post(
+        reverse("residents:register"), {**data, "password": GOOD_PASSWORD, "mobile": "13677778888"}, follow=True
+    )
+    assert online.status_code == 200
+    resident.refresh_from_db()
+    assert resident.user is not None, "the online sign-up took over the counter record"
+    assert Resident.objects.filter(id_number=id_number).count() == 1
+    impostor = Client().post(
+        reverse("residents:register"), {**data, "name": "钱某", "mobile": "13677779999", "password": GOOD_PASSWORD}
+    )
+    assert "该身份证号已注册" in impostor.content.decode()
