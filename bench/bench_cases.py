@@ -1,0 +1,670 @@
+"""Online case submission: POST /api/v1/cases over HTTP (gunicorn) against the same writes in raw SQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:54377/postgres \\
+      .venv/bin/python -m bench.bench_cases [--clients 16] [--seconds 20] [--workers 2,3,4]
+
+PostgreSQL only (without a PostgreSQL DATABASE_URL it says so and exits 0). It creates a database
+`onewindow_bench_cases` on that server (dropping one left by an interrupted run), migrates it, loads
+the demo city, publishes one district-level item with a three-field form and one material the
+registry supplies, signs in N residents, and drops the database at the end. It starts gunicorn on
+127.0.0.1 for each worker count tried, and stops it. Prints a table and writes
+bench/results/cases-submit.json. A measurement, not a test: see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.bench_search import say, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCH_DATABASE = "onewindow_bench_cases"
+ITEM_CODE = "BENCH-SUBMIT"
+GOAL_RATE, GOAL_P99_MS, GOAL_RATIO = 300, 100.0, 0.2
+GOAL = f">= {GOAL_RATE}/s, p99 <= {GOAL_P99_MS:.0f} ms, HTTP/raw >= {GOAL_RATIO}"
+# Tables a submission writes to; their row counts before and after each phase show what one
+# submission wrote, so the raw SQL baseline can be checked to write exactly the same rows.
+WRITTEN_TABLES = (
+    "cases_case",
+    "cases_casehistory",
+    "cases_casematerial",
+    "cases_idempotencykey",
+    "audit_auditevent",
+    "notifications_notification",
+    "notifications_delivery",
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["建国", "秀英", "桂英", "志强", "丽娟", "海燕", "国华", "晓东", "慧敏", "红梅", "文杰", "淑珍"]
+
+
+# --- shared with bench_queue ------------------------------------------------------------------------
+
+
+def postgres_server() -> str | None:
+    """DATABASE_URL's server as a psycopg URL, or None (with a message) when it is not PostgreSQL."""
+    given = os.environ.get("DATABASE_URL", "")
+    if urlsplit(given).scheme not in {"postgres", "postgresql", "pgsql"}:
+        say("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/db (a role with")
+        say("CREATEDB; it works in a database of its own and drops it at the end). Nothing was run.")
+        return None
+    return urlunsplit(urlsplit(given)._replace(scheme="postgresql"))  # psycopg does not know `pgsql://`
+
+
+@contextmanager
+def throwaway_postgres(server: str, name: str, *, keep: bool = False) -> Iterator[str]:
+    """Point DATABASE_URL at a new database `name` on `server`; yield its URL; drop it at the end."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")  # left by an interrupted run
+        connection.execute(f"CREATE DATABASE {name}")
+    given = os.environ.get("DATABASE_URL", "")
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    os.environ["DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        os.environ["DATABASE_URL"] = given
+        if keep:
+            say(f"kept database {name} (--keep)")
+        else:
+            with psycopg.connect(server, autocommit=True) as connection:
+                connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def nearest_rank(ordered: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted samples: with 1 000 samples, p99 is the 990th, a real observation."""
+    return ordered[max(0, round(share * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
+
+
+def database_facts() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        facts = {"database": str(cursor.fetchone()[0])}
+        for setting in ("fsync", "synchronous_commit", "shared_buffers", "max_connections"):
+            cursor.execute(f"SHOW {setting}")
+            facts[setting] = str(cursor.fetchone()[0])
+    return facts
+
+
+def demo_city_load() -> Any:
+    """The demo city (core/demo/xian.json): districts, departments, communities, staff."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from core.demo import DEFAULT_DEMO_FILE, demo_data_load
+    from core.models import City
+
+    # Nobody signs in with a password here (sessions come from force_login), so the demo accounts
+    # get a fast hash instead of PBKDF2's deliberate second each.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        demo_data_load(path=DEFAULT_DEMO_FILE, password=settings.ONEWINDOW_DEMO_PASSWORD)
+    return City.objects.get(code="610100")
+
+
+def item_publish_for_bench(*, city: Any, code: str, kind: str, level: str, name: str) -> Any:
+    """A published item with a three-field form and one material the registry supplies (no upload)."""
+    from catalogue.models import ServiceItem
+    from catalogue.services import item_create, item_publish
+
+    content = {
+        "name": name,
+        "summary": "基准测试用事项。",
+        "statutory_days": 20,
+        "promised_days": 10,
+        "kind": "promise",
+        "max_visits": 0,
+        "process_steps": [{"name": "网上申请", "on_site": False}],
+        "form_definition": [
+            {"name": "applicant_name", "label": "申请人", "type": "text", "required": True,
+             "registry_fact": "identity"},
+            {"name": "phone", "label": "联系电话", "type": "text", "required": True, "registry_fact": "mobile"},
+            {"name": "members", "label": "家庭人口", "type": "number", "required": True, "min": 1, "max": 20},
+        ],
+        "materials": [{"name": "户口簿", "form": "electronic", "registry_fact": "household"}],
+    }  # fmt: skip
+    item = item_create(actor=None, city=city, code=code, department_kind=kind, handling_level=level, content=content)
+    item_publish(actor=None, version=item.versions.get())
+    return ServiceItem.objects.select_related("current_version").get(pk=item.pk)
+
+
+# --- the world of this benchmark ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applicant:
+    user_id: int
+    resident_id: int
+    department_id: int
+    name: str
+    mobile: str
+    session: str
+    csrf: str = ""
+
+
+def residents_create(*, city: Any, count: int, rng: random.Random) -> list[Any]:
+    """`count` residents who sign in (username = mobile), spread over the city's communities."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import Role, User
+    from core.identity import make_citizen_id
+    from core.models import Community
+    from residents.models import Resident, Sex
+
+    communities = list(Community.objects.select_related("subdistrict__district").order_by("code"))
+    users = User.objects.bulk_create(
+        User(username=f"137{n:08d}", mobile=f"137{n:08d}", role=Role.RESIDENT, city=city,
+             password=make_password(None))
+        for n in range(count)
+    )  # fmt: skip
+    residents, seen = [], set()
+    for n, user in enumerate(users):
+        community = communities[n % len(communities)]
+        sex = Sex.MALE if n % 2 else Sex.FEMALE
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+        number = make_citizen_id(
+            region_code=community.subdistrict.district.code, birth_date=birth, sex=sex, sequence=n % 100, rng=rng
+        )
+        while number in seen:
+            number = make_citizen_id(region_code=number[:6], birth_date=birth, sex=sex, rng=rng)
+        seen.add(number)
+        residents.append(
+            Resident(city=city, user=user, name=rng.choice(SURNAMES) + rng.choice(GIVEN), id_number=number,
+                     birth_date=birth, sex=sex, mobile=user.mobile, community=community)
+        )  # fmt: skip
+    return Resident.objects.bulk_create(residents)
+
+
+def applicants_sign_in(*, residents: list[Any], item: Any) -> list[Applicant]:
+    """A session per resident, made as a real sign-in makes it (django.contrib.auth.login)."""
+    from django.test import Client
+
+    from cases.routing import route_case
+
+    applicants = []
+    for resident in residents:
+        client = Client()
+        client.force_login(resident.user, backend="django.contrib.auth.backends.ModelBackend")
+        applicants.append(
+            Applicant(user_id=resident.user_id, resident_id=resident.pk, name=resident.name, mobile=resident.mobile,
+                      department_id=route_case(item=item, resident=resident).pk,
+                      session=client.cookies["sessionid"].value)
+        )  # fmt: skip
+    return applicants
+
+
+def payload_of(applicant: Applicant) -> bytes:
+    form = {"applicant_name": applicant.name, "phone": applicant.mobile, "members": 3}
+    return json.dumps({"item_code": ITEM_CODE, "form_data": form, "submit": True}, ensure_ascii=False).encode()
+
+
+def queries_per_submission(applicant: Applicant) -> dict[str, int]:
+    """One submission in-process, with its queries counted: all of them, and those that run while
+    the day's case-number counter row is locked (from `_next_number` to the commit)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = applicant.session
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            "/api/v1/cases", payload_of(applicant), content_type="application/json",
+            headers={"Idempotency-Key": f"probe-{uuid.uuid4().hex}"},
+        )  # fmt: skip
+    if response.status_code != 201:
+        raise SystemExit(f"the probe submission failed: {response.status_code} {response.content[:300]!r}")
+    sqls = [q["sql"] for q in captured.captured_queries]
+    locked_from = next(n for n, sql in enumerate(sqls) if "cases_casenumbercounter" in sql and "FOR UPDATE" in sql)
+    committed_at = max(n for n, sql in enumerate(sqls) if "cases_idempotencykey" in sql and "INSERT" in sql)
+    return {"total": len(sqls), "holding_counter_lock": committed_at - locked_from + 1}
+
+
+def table_counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in WRITTEN_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - table names are constants above
+            counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """One timed run: warm-up then measurement, `clients` threads, bounded in time and count."""
+
+    label: str
+    clients: int
+    warmup_s: float
+    measure_s: float
+    max_requests: int
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)  # every request, warm-up included
+    measured_statuses: Counter[str] = field(default_factory=Counter)
+    done: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, client: Callable[[int, Callable[[], bool], Callable[[float, float, str], None]], None]) -> None:
+        started = time.perf_counter()
+        measure_from = started + self.warmup_s
+        deadline = measure_from + self.measure_s
+
+        def go_on() -> bool:
+            return time.perf_counter() < deadline and self.done < self.max_requests
+
+        def record(began: float, elapsed_ms: float, status: str) -> None:
+            with self.lock:
+                self.done += 1
+                self.statuses[status] += 1
+                ok = status.startswith("2")
+                self.errors += not ok
+                if began >= measure_from:
+                    self.measured_statuses[status] += 1
+                    if ok:
+                        self.latencies_ms.append(elapsed_ms)
+
+        threads = [threading.Thread(target=client, args=(n, go_on, record), daemon=True) for n in range(self.clients)]
+        for thread in threads:
+            thread.start()
+        total = self.warmup_s + self.measure_s
+        while any(thread.is_alive() for thread in threads):
+            elapsed = time.perf_counter() - started
+            stage = "warm-up" if elapsed < self.warmup_s else "measuring"
+            sys.stderr.write(
+                f"\r  {self.label}: {stage:<9} {min(elapsed, total):5.1f}/{total:.0f} s  "
+                f"{self.done:>8,} requests  {self.errors:,} errors"
+            )
+            sys.stderr.flush()
+            for thread in threads:
+                thread.join(timeout=0.5)
+                if thread.is_alive():
+                    break
+        for thread in threads:
+            thread.join(timeout=60)  # a request has a 30 s timeout; this bounds the wait
+        sys.stderr.write("\n")
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies_ms)
+        ok = sum(n for status, n in self.measured_statuses.items() if status.startswith("2"))
+        return {
+            "clients": self.clients,
+            "measured_seconds": self.measure_s,
+            "per_second": round(ok / self.measure_s, 1),
+            "p50_ms": round(nearest_rank(ordered, 0.50), 2),
+            "p99_ms": round(nearest_rank(ordered, 0.99), 2),
+            "max_ms": round(ordered[-1], 2) if ordered else None,
+            "measured_ok": ok,
+            "measured_errors": sum(self.measured_statuses.values()) - ok,
+            "all_statuses": dict(self.statuses),
+        }
+
+
+def http_client(port: int, applicants: list[Applicant], clients: int) -> Callable[..., None]:
+    """A client thread: keep-alive when the server offers it (gthread), a fresh connection otherwise
+    (gunicorn's sync worker closes after each response). Client n applies for residents n, n+clients…"""
+
+    def client(n: int, go_on: Callable[[], bool], record: Callable[[float, float, str], None]) -> None:
+        mine = applicants[n::clients] or applicants
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        sent = 0
+        while go_on():
+            applicant = mine[sent % len(mine)]
+            sent += 1
+            headers = {
+                "Content-Type": "application/json",
+                "Cookie": f"sessionid={applicant.session}; csrftoken={applicant.csrf}",
+                "X-CSRFToken": applicant.csrf,
+                "Idempotency-Key": f"bench-{n}-{sent}-{uuid.uuid4().hex[:12]}",
+            }
+            began = time.perf_counter()
+            try:
+                connection.request("POST", "/api/v1/cases", body=payload_of(applicant), headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = str(response.status)
+                if response.will_close:
+                    connection.close()
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                connection.close()
+            record(began, (time.perf_counter() - began) * 1000, status)
+        connection.close()
+
+    return client
+
+
+def csrf_tokens(port: int, applicants: list[Applicant]) -> list[Applicant]:
+    """What a browser does first: load a page, keep the csrftoken cookie, send it back as X-CSRFToken."""
+    signed = []
+    for applicant in applicants:
+        with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=30)) as connection:
+            connection.request("GET", "/", headers={"Cookie": f"sessionid={applicant.session}"})
+            response = connection.getresponse()
+            response.read()
+            cookies = SimpleCookie()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                cookies.load(header)
+            if response.status != 200 or "csrftoken" not in cookies:
+                raise SystemExit(f"GET / as a resident gave {response.status} without a csrftoken cookie")
+            signed.append(Applicant(**{**applicant.__dict__, "csrf": cookies["csrftoken"].value}))
+    return signed
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[int]:
+    """`gunicorn onewindow.wsgi` on 127.0.0.1 with the default settings, DEBUG off; stopped at the end."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "ONEWINDOW_LOG_LEVEL": "WARNING"}
+    env.pop("ONEWINDOW_ENV", None)
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "onewindow.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+    ]  # fmt: skip
+    log = (RESULTS / "gunicorn.log").open("ab")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603 - fixed argv
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {server.returncode}; see bench/results/gunicorn.log")
+            try:
+                with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=5)) as connection:
+                    connection.request("GET", "/")
+                    connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not answer within 60 s") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+# --- the raw SQL baseline ------------------------------------------------------------------------
+
+
+def raw_client(*, database_url: str, applicants: list[Applicant], context: dict[str, Any]) -> Callable[..., None]:
+    """The rows one online submission leaves, written with psycopg, one transaction per submission.
+
+    Same order as the service: the day's counter row first (so it is locked until the commit, as
+    in `_next_number`), then the case (already submitted), its two history rows (start, submit),
+    the registry material, two audit events, the applicant's inbox row and the idempotency key.
+    No reads: this is the floor the framework's work is compared with.
+    """
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    city_id, prefix = context["city_id"], context["prefix"]
+    item_id, version_id, material_id = context["item_id"], context["version_id"], context["material_id"]
+    item_name, ip = context["item_name"], "127.0.0.1"
+
+    def client(n: int, go_on: Callable[[], bool], record: Callable[[float, float, str], None]) -> None:
+        mine = applicants[n :: context["clients"]] or applicants
+        with psycopg.connect(database_url) as connection:
+            sent = 0
+            while go_on():
+                a = mine[sent % len(mine)]
+                sent += 1
+                began = time.perf_counter()
+                try:
+                    with connection.transaction(), connection.cursor() as cur:
+                        now = dt.datetime.now(dt.UTC)
+                        today = now.astimezone(context["zone"]).date()
+                        cur.execute(
+                            "INSERT INTO cases_casenumbercounter (city_id, day, last) VALUES (%s, %s, 1) "
+                            "ON CONFLICT (city_id, day) DO UPDATE SET last = cases_casenumbercounter.last + 1 "
+                            "RETURNING last",
+                            (city_id, today),
+                        )
+                        number = f"{prefix}-{today:%Y%m%d}-{cur.fetchone()[0]:06d}"
+                        form = {"applicant_name": a.name, "phone": a.mobile, "members": 3}
+                        cur.execute(
+                            "INSERT INTO cases_case (city_id, number, item_id, item_version_id, resident_id, "
+                            "created_by_id, channel, authorisation, status, outcome, handling_department_id, "
+                            "form_data, fields_prefilled, fields_typed, correction_request, created_at, "
+                            "submitted_at, paused_working_days, updated_at) VALUES (%s, %s, %s, %s, %s, %s, "
+                            "'online', 'self', 'submitted', '', %s, %s, 2, 1, '{}', %s, %s, 0, %s) RETURNING id",
+                            (city_id, number, item_id, version_id, a.resident_id, a.user_id, a.department_id,
+                             Jsonb(form), now, now, now),
+                        )  # fmt: skip
+                        case_id = cur.fetchone()[0]
+                        cur.execute(
+                            "INSERT INTO cases_casehistory (case_id, action, from_status, to_status, actor_id, at, "
+                            "reason, details) VALUES (%s, 'start', '', 'draft', %s, %s, '', '{}'), "
+                            "(%s, 'submit', 'draft', 'submitted', %s, %s, '', '{}')",
+                            (case_id, a.user_id, now, case_id, a.user_id, now),
+                        )
+                        cur.execute(
+                            "INSERT INTO cases_casematerial (case_id, required_material_id, source, trust_level, "
+                            "original_name, path, thumbnail_path, content_type, size, sha256, uploaded_by_id, "
+                            "uploaded_at, superseded) VALUES (%s, %s, 'registry', 'A', '户口簿', '', '', '', 0, '', "
+                            "%s, %s, false)",
+                            (case_id, material_id, a.user_id, now),
+                        )
+                        cur.execute(
+                            "INSERT INTO audit_auditevent (occurred_at, city_id, actor_id, actor_label, actor_role, "
+                            "action, object_type, object_id, subject_resident_id, outcome, reason, ip_address, "
+                            "details) VALUES (%s, %s, %s, %s, 'resident', 'case.start', 'cases.case', %s, %s, "
+                            "'success', '', %s, '{}'), (%s, %s, %s, %s, 'resident', 'case.submit', 'cases.case', "
+                            "%s, %s, 'success', '', %s, '{}')",
+                            (now, city_id, a.user_id, a.mobile, str(case_id), a.resident_id, ip,
+                             now, city_id, a.user_id, a.mobile, str(case_id), a.resident_id, ip),
+                        )  # fmt: skip
+                        cur.execute(
+                            "INSERT INTO notifications_notification (recipient_id, event_key, title, body, link, "
+                            "created_at) VALUES (%s, %s, '申请已收到', %s, %s, %s)",
+                            (a.user_id, f"case:{number}:submitted:2", f"您的申请 {number}（{item_name}）已收到。",
+                             f"/cases/{number}/", now),
+                        )  # fmt: skip
+                        cur.execute(
+                            "INSERT INTO cases_idempotencykey (user_id, key, request_hash, case_id, created_at) "
+                            "VALUES (%s, %s, %s, %s, %s)",
+                            (a.user_id, f"raw-{n}-{sent}-{uuid.uuid4().hex[:12]}", "0" * 64, case_id, now),
+                        )
+                    status = "2xx"
+                except psycopg.Error as exc:
+                    status = type(exc).__name__
+                record(began, (time.perf_counter() - began) * 1000, status)
+
+    return client
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
+    rng = random.Random(args.seed)  # noqa: S311 - repeatable synthetic residents, not a secret
+    with throwaway_postgres(server, BENCH_DATABASE, keep=args.keep) as database_url:
+        say(f"Case submission benchmark: {args.residents} residents, {args.clients} clients, {args.warmup:g} s "
+            f"warm-up + {args.seconds:g} s per run, gunicorn --workers {args.workers} --threads 1")  # fmt: skip
+        started = time.perf_counter()
+        setup_django()
+        from django.utils import timezone
+
+        from cases.models import Case
+
+        city = demo_city_load()
+        item = item_publish_for_bench(
+            city=city, code=ITEM_CODE, kind="civil_affairs", level="district", name="困难群众临时救助申请"
+        )
+        residents = residents_create(city=city, count=args.residents, rng=rng)
+        applicants = applicants_sign_in(residents=residents, item=item)
+        facts = database_facts()
+        queries = queries_per_submission(applicants[0])
+        setup_s = time.perf_counter() - started
+        say(f"set up in {setup_s:.1f} s; one submission = {queries['total']} queries, "
+            f"{queries['holding_counter_lock']} of them while the day's case-number counter row is locked")  # fmt: skip
+
+        runs = []
+        for workers in args.worker_counts:
+            with gunicorn(workers=workers, threads=1, database_url=database_url) as port:
+                if not applicants[0].csrf:
+                    applicants = csrf_tokens(port, applicants)
+                before = Case.objects.count()
+                phase = Phase(f"HTTP, {workers} workers", args.clients, args.warmup, args.seconds, args.max_requests)
+                phase.run(http_client(port, applicants, args.clients))
+            created = Case.objects.count() - before
+            ok = sum(n for status, n in phase.statuses.items() if status.startswith("2"))
+            runs.append({"workers": workers, **phase.summary(), "cases_created": created, "responses_2xx": ok})
+            say(f"  {workers} workers: {runs[-1]['per_second']:.1f}/s, p99 {runs[-1]['p99_ms']:.1f} ms; "
+                f"cases created {created:,} = 2xx responses {ok:,}: {'yes' if created == ok else 'NO'}")  # fmt: skip
+        best = max(runs, key=lambda r: r["per_second"])
+
+        counts_before = table_counts()
+        http_rows = dict(counts_before)
+        version = item.current_version
+        context = {
+            "city_id": city.pk, "prefix": city.case_prefix, "item_id": item.pk, "version_id": version.pk,
+            "material_id": version.materials.get().pk, "item_name": version.name, "clients": args.clients,
+            "zone": timezone.get_current_timezone(),
+        }  # fmt: skip
+        raw = Phase("raw SQL", args.clients, args.warmup, args.seconds, args.max_requests)
+        raw.run(raw_client(database_url=database_url, applicants=applicants, context=context))
+        counts_after = table_counts()
+        raw_ok = sum(n for status, n in raw.statuses.items() if status.startswith("2"))
+        http_cases = http_rows["cases_case"]
+        rows_per_http = {t: round(n / http_cases, 2) for t, n in http_rows.items()}
+        rows_per_raw = {t: round((counts_after[t] - counts_before[t]) / max(1, raw_ok), 2) for t in WRITTEN_TABLES}
+        raw_summary = raw.summary()
+        raw_rows = sum(rows_per_raw.values()) + 1  # + the counter row it updates
+        ok_total = 1 + sum(r["responses_2xx"] for r in runs)  # 1: the probe submission
+        return {
+            **facts,
+            "python": platform.python_version(),
+            "machine": machine(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "goal": GOAL,
+            "residents": args.residents,
+            "clients": args.clients,
+            "warmup_seconds": args.warmup,
+            "setup_seconds": round(setup_s, 1),
+            "queries_per_submission": queries,
+            "http_runs": runs,
+            "best": best,
+            "raw_sql": {**raw_summary, "rows_per_second": round(raw_summary["per_second"] * raw_rows)},
+            "ratio_http_to_raw": round(best["per_second"] / raw_summary["per_second"], 3)
+            if raw_summary["per_second"]
+            else None,
+            "rows_per_submission": {"http": rows_per_http, "raw_sql": rows_per_raw},
+            "check": {
+                "cases_from_http": http_cases,
+                "http_2xx_responses": ok_total,
+                "equal": http_cases == ok_total,
+                "cases_total": counts_after["cases_case"],
+            },
+        }
+
+
+def report(result: dict[str, Any]) -> None:
+    say(f"\n{result['database']}")
+    say(f"fsync={result['fsync']} synchronous_commit={result['synchronous_commit']} "
+        f"shared_buffers={result['shared_buffers']}; {result['machine']}")  # fmt: skip
+    q = result["queries_per_submission"]
+    say(f"one HTTP submission: {q['total']} queries, {q['holding_counter_lock']} while holding the counter row lock")
+    say(f"\n{'':<24}{'subm./s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    for r in result["http_runs"]:
+        mark = "  <- best" if r is result["best"] or r == result["best"] else ""
+        say(f"{'HTTP, ' + str(r['workers']) + ' workers':<24}{r['per_second']:>9.1f}{r['p50_ms']:>9.1f}"
+            f"{r['p99_ms']:>9.1f}{r['max_ms']:>9.1f}{r['measured_errors']:>8}{mark}")  # fmt: skip
+    raw = result["raw_sql"]
+    say(f"{'raw SQL (psycopg)':<24}{raw['per_second']:>9.1f}{raw['p50_ms']:>9.1f}{raw['p99_ms']:>9.1f}"
+        f"{raw['max_ms']:>9.1f}{raw['measured_errors']:>8}   ({raw['rows_per_second']:,} rows/s)")  # fmt: skip
+    best, ratio = result["best"], result["ratio_http_to_raw"]
+    say(f"\n{'':<24}{'measured':>12}{'goal':>12}")
+    for label, value, goal, ok in (
+        ("submissions/s", f"{best['per_second']:.1f}", f">= {GOAL_RATE}", best["per_second"] >= GOAL_RATE),
+        ("p99", f"{best['p99_ms']:.1f} ms", f"<= {GOAL_P99_MS:.0f} ms", best["p99_ms"] <= GOAL_P99_MS),
+        ("errors", f"{best['measured_errors']}", "0", best["measured_errors"] == 0),
+        ("raw SQL/s", f"{raw['per_second']:.1f}", "", True),
+        ("ratio HTTP/raw", f"{ratio:.3f}", f">= {GOAL_RATIO}", ratio is not None and ratio >= GOAL_RATIO),
+    ):
+        say(f"{label:<24}{value:>12}{goal:>12}  {'' if not goal else ('met' if ok else 'MISSED')}")
+    rows = result["rows_per_submission"]
+    say("rows per submission (HTTP / raw): " + ", ".join(
+        f"{t.split('_', 1)[1]} {rows['http'][t]:g}/{rows['raw_sql'][t]:g}" for t in WRITTEN_TABLES))  # fmt: skip
+    check = result["check"]
+    say(f"cases created over HTTP {check['cases_from_http']:,}, 2xx responses {check['http_2xx_responses']:,}: "
+        f"{'equal' if check['equal'] else 'NOT EQUAL'}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=200, help="signed-in residents who apply (200)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads, HTTP and SQL alike (16)")
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per run (20)")
+    parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds before each run (3)")
+    parser.add_argument("--workers", default="2,3,4", help="gunicorn worker counts to try, comma-separated (2,3,4)")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="upper bound of requests per run")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards, to look at it")
+    args = parser.parse_args(argv)
+    try:
+        args.worker_counts = [int(n) for n in args.workers.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--workers takes numbers such as 2,3,4")
+    if args.residents < 1 or args.clients < 1 or args.seconds <= 0 or not args.worker_counts:
+        parser.error("--residents, --clients, --seconds and --workers must be positive")
+    server = postgres_server()
+    if server is None:
+        return 0
+    RESULTS.mkdir(exist_ok=True)
+    result = run(args, server)
+    report(result)
+    path = RESULTS / "cases-submit.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    say(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
