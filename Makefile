@@ -43,7 +43,7 @@ format: venv ## Format the code
 	$(PY) -m ruff format .
 
 typecheck: venv ## mypy on services, selectors and the rest
-	$(PY) -m mypy core accounts residents audit catalogue cases notifications onewindow
+	$(PY) -m mypy core accounts residents audit catalogue cases licences notifications onewindow
 
 migrations-check: venv ## Fail when a model change has no migration
 	$(PY) manage.py makemigrations --check --dry-run

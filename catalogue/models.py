@@ -160,6 +160,7 @@ class ServiceItemVersion(models.Model):
     consultation_phone = models.CharField(_("consultation phone"), max_length=30, blank=True)
     complaint_phone = models.CharField(_("complaint phone"), max_length=30, blank=True)
     form_definition = models.JSONField(_("application form"), default=list, blank=True)
+    decision_rules = models.JSONField(_("decision rules"), default=dict, blank=True)
     issues_licence_kind = models.ForeignKey(
         LicenceKind, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("issues licence"),

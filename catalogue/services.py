@@ -25,6 +25,7 @@ from catalogue.models import (
     ServiceItemVersion,
     VersionStatus,
 )
+from catalogue.rules import rules_problems
 from core.errors import Conflict
 from core.models import City, Department
 from licences.models import LicenceKind
@@ -33,7 +34,7 @@ from licences.models import LicenceKind
 VERSION_FIELDS = (
     "name", "short_name", "name_en", "aliases", "keywords", "summary", "applicant_type", "conditions",
     "legal_basis", "is_free", "fees", "fee_basis", "statutory_days", "promised_days", "kind", "max_visits",
-    "process_steps", "everywhere", "consultation_phone", "complaint_phone", "form_definition",
+    "process_steps", "everywhere", "consultation_phone", "complaint_phone", "form_definition", "decision_rules",
 )  # fmt: skip
 MATERIAL_FIELDS = ("name", "form", "copies", "required", "registry_fact", "note")
 
@@ -84,6 +85,16 @@ def version_problems(version: ServiceItemVersion) -> list[ValidationError]:
         problems.append(ValidationError(_("On-site steps need at least one visit."), code="on_site_without_visit"))
     for message in form_definition_problems(version.form_definition):
         problems.append(ValidationError(message, code="form_definition"))
+    if version.decision_rules != {}:  # {} is "no rules": staff decide
+        if version.kind != ItemKind.INSTANT:
+            problems.append(
+                ValidationError(
+                    _("Only an instant item is decided by rules; remove the rules or make the item instant."),
+                    code="decision_rules_not_instant",
+                )
+            )
+        for message in rules_problems(version.decision_rules, form_definition=version.form_definition):
+            problems.append(ValidationError(message, code="decision_rules"))
     if not version.materials.exists() and not version.form_definition:
         problems.append(ValidationError(_("Say what to bring or what to fill in."), code="nothing_required"))
     return problems

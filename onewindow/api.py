@@ -82,6 +82,7 @@ def _on_http404(request: HttpRequest, exc: Exception) -> HttpResponse:
 from cases.api import router as cases_router  # noqa: E402
 from catalogue.api import router as catalogue_router  # noqa: E402
 from core.api import router as places_router  # noqa: E402
+from licences.api import router as licences_router  # noqa: E402
 from notifications.api import router as notifications_router  # noqa: E402
 from residents.api import router as residents_router  # noqa: E402
 
@@ -90,3 +91,4 @@ api.add_router("/residents", residents_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/cases", cases_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/licences", licences_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("services/", include("catalogue.urls")),
     path("cases/", include("cases.urls")),
     path("inbox/", include("notifications.urls")),
+    path("licences/", include("licences.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
