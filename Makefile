@@ -27,6 +27,7 @@ migrate: venv ## Apply database migrations
 demo: migrate ## Load the demo city and its service catalogue (idempotent)
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py load_demo_catalogue
+	$(PY) manage.py load_demo_registry
 
 run: demo ## Set up and serve on http://$(HOST):$(PORT) with a background worker
 	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) scripts/serve-dev

@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -116,6 +117,33 @@ def database_facts() -> dict[str, str]:
             cursor.execute(f"SHOW {setting}")
             facts[setting] = str(cursor.fetchone()[0])
     return facts
+
+
+def machine_busy(seconds: float = 1.0) -> float:
+    """Share of both CPUs busy over `seconds`, in percent (Linux /proc/stat; 0 when unreadable)."""
+    first = machine_cpu_ticks()
+    time.sleep(seconds)
+    last = machine_cpu_ticks()
+    total = last["total"] - first["total"]
+    return 100 * (1 - (last["idle"] - first["idle"]) / total) if total else 0.0
+
+
+def quiet_wait(*, limit_s: float = 120, threshold: float = 20.0) -> float:
+    """Wait (at most `limit_s`) until the machine is idle, so that a test run or a build elsewhere
+    does not end up in the figures; returns the busy share just before the measurement."""
+    deadline = time.monotonic() + limit_s
+    busy = machine_busy()
+    waited = False
+    while busy > threshold and time.monotonic() < deadline:
+        waited = True
+        sys.stderr.write(f"\r  waiting for the machine to be idle: {busy:5.1f} % busy")
+        sys.stderr.flush()
+        busy = machine_busy(2.0)
+    if waited:
+        sys.stderr.write("\n")
+    if busy > threshold:
+        say(f"  the machine is still {busy:.0f} % busy with something else: these figures will be pessimistic")
+    return round(busy, 1)
 
 
 def demo_city_load() -> Any:
@@ -281,7 +309,13 @@ class Phase:
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(self, client: Callable[[int, Callable[[], bool], Callable[[float, float, str], None]], None]) -> None:
+    def run(
+        self,
+        client: Callable[[int, Callable[[], bool], Callable[[float, float, str], None]], None],
+        sample: Callable[[], None] | None = None,
+    ) -> None:
+        """Start the client threads and show a running count; `sample` is called every half second
+        of the measurement (to watch the database and the CPU)."""
         started = time.perf_counter()
         measure_from = started + self.warmup_s
         deadline = measure_from + self.measure_s
@@ -304,21 +338,23 @@ class Phase:
         for thread in threads:
             thread.start()
         total = self.warmup_s + self.measure_s
-        while any(thread.is_alive() for thread in threads):
-            elapsed = time.perf_counter() - started
-            stage = "warm-up" if elapsed < self.warmup_s else "measuring"
+        give_up = deadline + 60  # a request times out after 30 s: nothing should still run by then
+        alive = threads
+        while alive and time.perf_counter() < give_up:
+            alive[0].join(timeout=0.5)
+            alive = [thread for thread in alive if thread.is_alive()]
+            now = time.perf_counter()
+            stage = "warm-up" if now < measure_from else "measuring" if now < deadline else "finishing"
+            if sample is not None and measure_from <= now < deadline:
+                sample()
             sys.stderr.write(
-                f"\r  {self.label}: {stage:<9} {min(elapsed, total):5.1f}/{total:.0f} s  "
+                f"\r  {self.label}: {stage:<9} {min(now - started, total):5.1f}/{total:.0f} s  "
                 f"{self.done:>8,} requests  {self.errors:,} errors"
             )
             sys.stderr.flush()
-            for thread in threads:
-                thread.join(timeout=0.5)
-                if thread.is_alive():
-                    break
-        for thread in threads:
-            thread.join(timeout=60)  # a request has a 30 s timeout; this bounds the wait
         sys.stderr.write("\n")
+        if alive:
+            say(f"  {len(alive)} client threads still waiting after the time limit; counted as unfinished")
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms)
@@ -334,6 +370,92 @@ class Phase:
             "measured_errors": sum(self.measured_statuses.values()) - ok,
             "all_statuses": dict(self.statuses),
         }
+
+
+class Watch:
+    """What the machine does during a measurement, sampled every half second: how busy the CPUs are,
+    the CPU time of the app server, of the database backends and of this load generator, and how
+    many backends are running or waiting on a lock (the day's case-number counter row)."""
+
+    def __init__(self, database_url: str, server_pid: int | None = None) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(database_url, autocommit=True)
+        self.server_pid = server_pid
+        self.first: dict[str, float] | None = None
+        self.last: dict[str, float] = {}
+        self.active: list[int] = []
+        self.waiting: list[int] = []
+
+    def __call__(self) -> None:
+        rows = self.connection.execute(
+            "SELECT pid, state = 'active', wait_event_type = 'Lock' FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        self.active.append(sum(1 for _pid, active, _lock in rows if active))
+        self.waiting.append(sum(1 for _pid, _active, lock in rows if lock))
+        app = _children(self.server_pid) if self.server_pid else []
+        snapshot = {
+            "wall": time.perf_counter(),
+            **machine_cpu_ticks(),
+            "app": sum(process_cpu_seconds(pid) for pid in app),
+            "database": sum(process_cpu_seconds(pid) for pid, _a, _l in rows),
+            "client": sum(os.times()[:2]),
+        }
+        if self.first is None:
+            self.first = snapshot
+        self.last = snapshot
+
+    def summary(self, rate: float) -> dict[str, Any]:
+        """Averages over the sampled window; CPU per submission at the measured `rate` per second."""
+        self.connection.close()
+        if self.first is None or rate <= 0:
+            return {}
+        first, last = self.first, self.last
+        wall = last["wall"] - first["wall"]
+        total = last["total"] - first["total"]
+
+        def ms_each(key: str) -> float | None:
+            used = last[key] - first[key]
+            return round(1000 * used / (rate * wall), 2) if used > 0 and wall > 0 else None
+
+        busy_s = (total - (last["idle"] - first["idle"])) / os.sysconf("SC_CLK_TCK")
+        ours = sum(last[key] - first[key] for key in ("app", "database", "client"))
+        return {
+            "cpu_busy_percent": round(100 * (1 - (last["idle"] - first["idle"]) / total), 1) if total else None,
+            # CPU used by anything else on the machine (another test run…): it makes the figures pessimistic.
+            "cpu_others_percent": round(max(0.0, 100 * (busy_s - ours) / (wall * (os.cpu_count() or 1))), 1)
+            if wall > 0
+            else None,
+            "cpu_ms_per_submission": {"app": ms_each("app"), "database": ms_each("database"),
+                                      "load_generator": ms_each("client")},
+            "backends_active_mean": round(sum(self.active) / len(self.active), 1),
+            "backends_waiting_on_lock_mean": round(sum(self.waiting) / len(self.waiting), 1),
+        }  # fmt: skip
+
+
+def _children(pid: int | None) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux); 0 when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_ticks() -> dict[str, float]:
+    try:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return {"total": 0.0, "idle": 0.0}
+    return {"total": float(sum(ticks[:8])), "idle": float(ticks[3] + ticks[4])}
 
 
 def http_client(port: int, applicants: list[Applicant], clients: int) -> Callable[..., None]:
@@ -394,7 +516,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[int]:
+def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[tuple[int, int]]:
     """`gunicorn onewindow.wsgi` on 127.0.0.1 with the default settings, DEBUG off; stopped at the end."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "ONEWINDOW_LOG_LEVEL": "WARNING"}
@@ -403,13 +525,14 @@ def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[int]:
         str(ROOT / ".venv" / "bin" / "gunicorn"), "onewindow.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
     ]  # fmt: skip
-    log = (RESULTS / "gunicorn.log").open("ab")
+    log_path = Path(tempfile.gettempdir()) / "onewindow-bench-gunicorn.log"
+    log = log_path.open("ab")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603 - fixed argv
     try:
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {server.returncode}; see bench/results/gunicorn.log")
+                raise SystemExit(f"gunicorn exited with {server.returncode}; see {log_path}")
             try:
                 with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=5)) as connection:
                     connection.request("GET", "/")
@@ -419,7 +542,7 @@ def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[int]:
                 if time.monotonic() > deadline:
                     raise SystemExit("gunicorn did not answer within 60 s") from None
                 time.sleep(0.2)
-        yield port
+        yield port, server.pid
     finally:
         server.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
         try:
@@ -433,13 +556,17 @@ def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[int]:
 # --- the raw SQL baseline ------------------------------------------------------------------------
 
 
-def raw_client(*, database_url: str, applicants: list[Applicant], context: dict[str, Any]) -> Callable[..., None]:
+def raw_client(
+    *, database_url: str, applicants: list[Applicant], context: dict[str, Any], rows: dict[str, int]
+) -> Callable[..., None]:
     """The rows one online submission leaves, written with psycopg, one transaction per submission.
 
     Same order as the service: the day's counter row first (so it is locked until the commit, as
-    in `_next_number`), then the case (already submitted), its two history rows (start, submit),
-    the registry material, two audit events, the applicant's inbox row and the idempotency key.
-    No reads: this is the floor the framework's work is compared with.
+    in `_next_number`), then the case (already submitted), its history rows (start, submit), the
+    materials the registry supplied, the audit events, the inbox rows (and SMS deliveries, if any)
+    and the idempotency key. How many rows of each: `rows`, as counted after the HTTP runs, so that
+    the baseline keeps writing what the service writes when the service changes. One statement per
+    table, no reads: this is the floor the framework's work is compared with.
     """
     import psycopg
     from psycopg.types.json import Jsonb
@@ -447,10 +574,18 @@ def raw_client(*, database_url: str, applicants: list[Applicant], context: dict[
     city_id, prefix = context["city_id"], context["prefix"]
     item_id, version_id, material_id = context["item_id"], context["version_id"], context["material_id"]
     item_name, ip = context["item_name"], "127.0.0.1"
+    history = [("start", "", "draft"), ("submit", "draft", "submitted")]
+    history += [("note", "submitted", "submitted")] * max(0, rows["cases_casehistory"] - len(history))
+    history = history[: rows["cases_casehistory"]]
+    actions = ["case.start", "case.submit", "case.read"][: rows["audit_auditevent"]]
+    actions += ["case.read"] * (rows["audit_auditevent"] - len(actions))
+
+    def values(count: int, width: int) -> str:
+        return ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * count)
 
     def client(n: int, go_on: Callable[[], bool], record: Callable[[float, float, str], None]) -> None:
         mine = applicants[n :: context["clients"]] or applicants
-        with psycopg.connect(database_url) as connection:
+        with psycopg.connect(database_url, options="-c statement_timeout=30s") as connection:
             sent = 0
             while go_on():
                 a = mine[sent % len(mine)]
@@ -478,34 +613,44 @@ def raw_client(*, database_url: str, applicants: list[Applicant], context: dict[
                              Jsonb(form), now, now, now),
                         )  # fmt: skip
                         case_id = cur.fetchone()[0]
-                        cur.execute(
-                            "INSERT INTO cases_casehistory (case_id, action, from_status, to_status, actor_id, at, "
-                            "reason, details) VALUES (%s, 'start', '', 'draft', %s, %s, '', '{}'), "
-                            "(%s, 'submit', 'draft', 'submitted', %s, %s, '', '{}')",
-                            (case_id, a.user_id, now, case_id, a.user_id, now),
-                        )
-                        cur.execute(
-                            "INSERT INTO cases_casematerial (case_id, required_material_id, source, trust_level, "
-                            "original_name, path, thumbnail_path, content_type, size, sha256, uploaded_by_id, "
-                            "uploaded_at, superseded) VALUES (%s, %s, 'registry', 'A', '户口簿', '', '', '', 0, '', "
-                            "%s, %s, false)",
-                            (case_id, material_id, a.user_id, now),
-                        )
-                        cur.execute(
-                            "INSERT INTO audit_auditevent (occurred_at, city_id, actor_id, actor_label, actor_role, "
-                            "action, object_type, object_id, subject_resident_id, outcome, reason, ip_address, "
-                            "details) VALUES (%s, %s, %s, %s, 'resident', 'case.start', 'cases.case', %s, %s, "
-                            "'success', '', %s, '{}'), (%s, %s, %s, %s, 'resident', 'case.submit', 'cases.case', "
-                            "%s, %s, 'success', '', %s, '{}')",
-                            (now, city_id, a.user_id, a.mobile, str(case_id), a.resident_id, ip,
-                             now, city_id, a.user_id, a.mobile, str(case_id), a.resident_id, ip),
-                        )  # fmt: skip
-                        cur.execute(
-                            "INSERT INTO notifications_notification (recipient_id, event_key, title, body, link, "
-                            "created_at) VALUES (%s, %s, '申请已收到', %s, %s, %s)",
-                            (a.user_id, f"case:{number}:submitted:2", f"您的申请 {number}（{item_name}）已收到。",
-                             f"/cases/{number}/", now),
-                        )  # fmt: skip
+                        if history:
+                            cur.execute(
+                                "INSERT INTO cases_casehistory (case_id, action, from_status, to_status, actor_id, "
+                                f"at, reason, details) VALUES {values(len(history), 8)}",
+                                [v for h in history for v in (case_id, *h, a.user_id, now, "", "{}")],
+                            )
+                        if rows["cases_casematerial"]:
+                            cur.execute(
+                                "INSERT INTO cases_casematerial (case_id, required_material_id, source, trust_level, "
+                                "original_name, path, thumbnail_path, content_type, size, sha256, uploaded_by_id, "
+                                f"uploaded_at, superseded) VALUES {values(rows['cases_casematerial'], 13)}",
+                                [case_id, material_id, "registry", "A", "户口簿", "", "", "", 0, "", a.user_id, now,
+                                 False] * rows["cases_casematerial"],
+                            )  # fmt: skip
+                        if actions:
+                            cur.execute(
+                                "INSERT INTO audit_auditevent (occurred_at, city_id, actor_id, actor_label, "
+                                "actor_role, action, object_type, object_id, subject_resident_id, outcome, reason, "
+                                f"ip_address, details) VALUES {values(len(actions), 13)}",
+                                [v for action in actions for v in (now, city_id, a.user_id, a.mobile, "resident",
+                                 action, "cases.case", str(case_id), a.resident_id, "success", "", ip, "{}")],
+                            )  # fmt: skip
+                        notified = []
+                        if rows["notifications_notification"]:
+                            cur.execute(
+                                "INSERT INTO notifications_notification (recipient_id, event_key, title, body, link, "
+                                f"created_at) VALUES {values(rows['notifications_notification'], 6)} RETURNING id",
+                                [v for k in range(rows["notifications_notification"]) for v in (
+                                    a.user_id, f"case:{number}:submitted:{2 + k}", "申请已收到",
+                                    f"您的申请 {number}（{item_name}）已收到。", f"/cases/{number}/", now)],
+                            )  # fmt: skip
+                            notified = [row[0] for row in cur.fetchall()]
+                        if rows["notifications_delivery"] and notified:
+                            cur.execute(
+                                "INSERT INTO notifications_delivery (notification_id, channel, state, attempts, "
+                                f"last_error, next_attempt_at, created_at) VALUES {values(len(notified), 7)}",
+                                [v for pk in notified for v in (pk, "sms", "pending", 0, "", now, now)],
+                            )
                         cur.execute(
                             "INSERT INTO cases_idempotencykey (user_id, key, request_hash, case_id, created_at) "
                             "VALUES (%s, %s, %s, %s, %s)",
@@ -517,6 +662,28 @@ def raw_client(*, database_url: str, applicants: list[Applicant], context: dict[
                 record(began, (time.perf_counter() - began) * 1000, status)
 
     return client
+
+
+def write_stats() -> dict[str, tuple[int, int]]:
+    """Rows inserted and updated so far, per table, from PostgreSQL's statistics (every table,
+    including any a submission writes that WRITTEN_TABLES does not name)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables")
+        return {name: (int(ins), int(upd)) for name, ins, upd in cursor.fetchall()}
+
+
+def write_stats_per(before: dict[str, tuple[int, int]], count: int) -> dict[str, list[float]]:
+    """Inserts and updates per submission since `before`, for the tables that changed."""
+    time.sleep(1.5)  # backends flush their statistics at most once a second (and when they exit)
+    after = write_stats()
+    per = {}
+    for name, (ins, upd) in sorted(after.items()):
+        old_ins, old_upd = before.get(name, (0, 0))
+        if (ins, upd) != (old_ins, old_upd) and count:
+            per[name] = [round((ins - old_ins) / count, 2), round((upd - old_upd) / count, 2)]
+    return per
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -546,22 +713,28 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
             f"{queries['holding_counter_lock']} of them while the day's case-number counter row is locked")  # fmt: skip
 
         runs = []
+        http_before = table_counts()
         for workers in args.worker_counts:
-            with gunicorn(workers=workers, threads=1, database_url=database_url) as port:
+            with gunicorn(workers=workers, threads=1, database_url=database_url) as (port, pid):
                 if not applicants[0].csrf:
                     applicants = csrf_tokens(port, applicants)
                 before = Case.objects.count()
                 phase = Phase(f"HTTP, {workers} workers", args.clients, args.warmup, args.seconds, args.max_requests)
-                phase.run(http_client(port, applicants, args.clients))
+                busy = quiet_wait()
+                watch = Watch(database_url, server_pid=pid)
+                phase.run(http_client(port, applicants, args.clients), sample=watch)
             created = Case.objects.count() - before
             ok = sum(n for status, n in phase.statuses.items() if status.startswith("2"))
-            runs.append({"workers": workers, **phase.summary(), "cases_created": created, "responses_2xx": ok})
-            say(f"  {workers} workers: {runs[-1]['per_second']:.1f}/s, p99 {runs[-1]['p99_ms']:.1f} ms; "
+            summary = phase.summary()
+            runs.append({"workers": workers, **summary, **watch.summary(summary["per_second"]), "busy_before": busy,
+                         "cases_created": created, "responses_2xx": ok})  # fmt: skip
+            say(f"  {workers} workers: {summary['per_second']:.1f}/s, p99 {summary['p99_ms']:.1f} ms; "
                 f"cases created {created:,} = 2xx responses {ok:,}: {'yes' if created == ok else 'NO'}")  # fmt: skip
         best = max(runs, key=lambda r: r["per_second"])
+        http_after = table_counts()
+        http_cases = http_after["cases_case"] - http_before["cases_case"]
+        rows_per_http = {t: round((http_after[t] - http_before[t]) / max(1, http_cases), 2) for t in WRITTEN_TABLES}
 
-        counts_before = table_counts()
-        http_rows = dict(counts_before)
         version = item.current_version
         context = {
             "city_id": city.pk, "prefix": city.case_prefix, "item_id": item.pk, "version_id": version.pk,
@@ -569,15 +742,16 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
             "zone": timezone.get_current_timezone(),
         }  # fmt: skip
         raw = Phase("raw SQL", args.clients, args.warmup, args.seconds, args.max_requests)
-        raw.run(raw_client(database_url=database_url, applicants=applicants, context=context))
+        busy = quiet_wait()
+        watch = Watch(database_url)
+        raw.run(raw_client(database_url=database_url, applicants=applicants, context=context), sample=watch)
         counts_after = table_counts()
         raw_ok = sum(n for status, n in raw.statuses.items() if status.startswith("2"))
-        http_cases = http_rows["cases_case"]
-        rows_per_http = {t: round(n / http_cases, 2) for t, n in http_rows.items()}
-        rows_per_raw = {t: round((counts_after[t] - counts_before[t]) / max(1, raw_ok), 2) for t in WRITTEN_TABLES}
-        raw_summary = raw.summary()
+        rows_per_raw = {t: round((counts_after[t] - http_after[t]) / max(1, raw_ok), 2) for t in WRITTEN_TABLES}
+        raw_summary = {**raw.summary()}
+        raw_summary.update(watch.summary(raw_summary["per_second"]), busy_before=busy)
         raw_rows = sum(rows_per_raw.values()) + 1  # + the counter row it updates
-        ok_total = 1 + sum(r["responses_2xx"] for r in runs)  # 1: the probe submission
+        ok_total = sum(r["responses_2xx"] for r in runs)
         return {
             **facts,
             "python": platform.python_version(),
@@ -597,7 +771,7 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
             else None,
             "rows_per_submission": {"http": rows_per_http, "raw_sql": rows_per_raw},
             "check": {
-                "cases_from_http": http_cases,
+                "cases_from_http": http_cases,  # the probe submission was made before
                 "http_2xx_responses": ok_total,
                 "equal": http_cases == ok_total,
                 "cases_total": counts_after["cases_case"],
@@ -611,14 +785,23 @@ def report(result: dict[str, Any]) -> None:
         f"shared_buffers={result['shared_buffers']}; {result['machine']}")  # fmt: skip
     q = result["queries_per_submission"]
     say(f"one HTTP submission: {q['total']} queries, {q['holding_counter_lock']} while holding the counter row lock")
-    say(f"\n{'':<24}{'subm./s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    say(f"\n{'':<22}{'subm./s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'errors':>7}"
+        f"{'CPU %':>7}{'others':>7}{'app ms':>8}{'db ms':>7}{'on lock':>8}")  # fmt: skip
+
+    def line(label: str, r: dict[str, Any], mark: str = "") -> None:
+        cpu = r.get("cpu_ms_per_submission", {})
+        say(f"{label:<22}{r['per_second']:>8.1f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['max_ms']:>8.1f}"
+            f"{r['measured_errors']:>7}{_num(r.get('cpu_busy_percent')):>7}{_num(r.get('cpu_others_percent')):>7}"
+            f"{_num(cpu.get('app')):>8}"
+            f"{_num(cpu.get('database')):>7}{_num(r.get('backends_waiting_on_lock_mean')):>8}{mark}")  # fmt: skip
+
     for r in result["http_runs"]:
-        mark = "  <- best" if r is result["best"] or r == result["best"] else ""
-        say(f"{'HTTP, ' + str(r['workers']) + ' workers':<24}{r['per_second']:>9.1f}{r['p50_ms']:>9.1f}"
-            f"{r['p99_ms']:>9.1f}{r['max_ms']:>9.1f}{r['measured_errors']:>8}{mark}")  # fmt: skip
+        line(f"HTTP, {r['workers']} workers", r, "  <- best" if r["workers"] == result["best"]["workers"] else "")
     raw = result["raw_sql"]
-    say(f"{'raw SQL (psycopg)':<24}{raw['per_second']:>9.1f}{raw['p50_ms']:>9.1f}{raw['p99_ms']:>9.1f}"
-        f"{raw['max_ms']:>9.1f}{raw['measured_errors']:>8}   ({raw['rows_per_second']:,} rows/s)")  # fmt: skip
+    line("raw SQL (psycopg)", raw, f"  ({raw['rows_per_second']:,} rows/s)")
+    say("CPU %: both cores, busy share (others: used by other processes than gunicorn, PostgreSQL and this one);")
+    say("app/db ms: CPU per submission in gunicorn / in the PostgreSQL backends of this database;")
+    say("on lock: backends waiting on a lock (the day's case-number counter row), mean of half-second samples")
     best, ratio = result["best"], result["ratio_http_to_raw"]
     say(f"\n{'':<24}{'measured':>12}{'goal':>12}")
     for label, value, goal, ok in (
@@ -635,6 +818,10 @@ def report(result: dict[str, Any]) -> None:
     check = result["check"]
     say(f"cases created over HTTP {check['cases_from_http']:,}, 2xx responses {check['http_2xx_responses']:,}: "
         f"{'equal' if check['equal'] else 'NOT EQUAL'}")  # fmt: skip
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,9 +36,11 @@ from cases.routing import route_case
 from cases.uploads import inspect_upload, store_upload
 from cases.workflow import target_status
 from catalogue.form_definition import form_data_clean
-from catalogue.models import ServiceItem
+from catalogue.models import ItemKind, ServiceItem, ServiceItemVersion
 from core.errors import Conflict
+from licences.selectors import licences_valid_for
 from residents.models import Resident
+from residents.registry import facts_current
 
 CHANNEL_OF_ROLE = {
     Role.RESIDENT: Channel.ONLINE,
@@ -158,14 +160,43 @@ def case_attach_material(
     return material
 
 
-def missing_materials(case: Case) -> list[str]:
-    """Names of required materials that still need a file."""
-    present = set(
+def stand_ins(case: Case) -> dict[int, tuple[str, str]]:
+    return stand_ins_for(case.resident, case.item_version)
+
+
+def stand_ins_for(resident: Resident, version: ServiceItemVersion) -> dict[int, tuple[str, str]]:
+    """Required materials the platform already holds for this resident: slot → (source, label).
+
+    A valid e-licence of the named kind, or a fact of the named category in the shared registry,
+    stands in for the paper: no upload, trust level A.
+    """
+    held = licences_valid_for(resident=resident)
+    facts = facts_current(resident=resident)
+    found: dict[int, tuple[str, str]] = {}
+    for material in version.materials.select_related("licence_kind"):
+        if material.licence_kind_id and material.licence_kind.code in held:  # type: ignore[union-attr]
+            licence = held[material.licence_kind.code]  # type: ignore[union-attr]
+            found[material.pk] = (MaterialSource.E_LICENCE, f"{licence.kind.name} {licence.number}")
+        elif material.registry_fact and material.registry_fact.split(".")[0] in facts:
+            fact = facts[material.registry_fact.split(".")[0]]
+            source = fact.source_department.name if fact.source_department else fact.get_assurance_display()
+            found[material.pk] = (MaterialSource.REGISTRY, f"{material.name} · {source}")
+    return found
+
+
+def missing_materials(case: Case, available: dict[int, tuple[str, str]] | None = None) -> list[str]:
+    """Names of required materials that still need a file (nothing held stands in for them)."""
+    available = stand_ins(case) if available is None else available
+    uploaded = set(
         case.materials.filter(superseded=False, source=MaterialSource.UPLOAD).values_list(
             "required_material_id", flat=True
         )
     )
-    return [m.name for m in case.item_version.materials.all() if m.required and m.needs_upload and m.pk not in present]
+    return [
+        m.name
+        for m in case.item_version.materials.all()
+        if m.required and m.pk not in uploaded and m.pk not in available
+    ]
 
 
 def count_prefilled(case: Case, prefill: dict[str, Any]) -> tuple[int, int]:
@@ -193,7 +224,8 @@ def case_submit(
     except ValidationError as exc:
         errors.update(exc.error_dict)
         cleaned = {}
-    missing = missing_materials(case)
+    available = stand_ins(case)
+    missing = missing_materials(case, available)
     if missing:
         errors["materials"] = [
             ValidationError(_("Please add: %(names)s.") % {"names": "、".join(missing)}, code="materials_missing")
@@ -209,12 +241,12 @@ def case_submit(
         raise ValidationError(errors)
     case.form_data = cleaned
     case.fields_prefilled, case.fields_typed = count_prefilled(case, prefill or {})
-    for material in case.item_version.materials.exclude(licence_kind=None, registry_fact=""):
+    for slot, (source, label) in available.items():
         CaseMaterial.objects.get_or_create(
             case=case,
-            required_material=material,
-            source=MaterialSource.E_LICENCE if material.licence_kind_id else MaterialSource.REGISTRY,
-            defaults={"trust_level": TrustLevel.A, "uploaded_by": actor, "original_name": material.name},
+            required_material_id=slot,
+            source=source,
+            defaults={"trust_level": TrustLevel.A, "uploaded_by": actor, "original_name": label[:120]},
         )
     case.status, case.submitted_at = new_status, timezone.now()
     case.save(update_fields=["form_data", "fields_prefilled", "fields_typed", "status", "submitted_at", "updated_at"])
@@ -225,6 +257,10 @@ def case_submit(
     case_notify(case, "submitted", applicants(case))
     if case.authorisation == Authorisation.ONLINE_GRANT and case.resident.user_id:
         case_notify(case, "proxy_confirm", [case.resident.user], sms=True)  # type: ignore[list-item]
+    if case.item_version.kind == ItemKind.INSTANT and case.item_version.decision_rules:
+        from cases.services import case_decide_instantly
+
+        case = case_decide_instantly(case=case)
     return case
 
 

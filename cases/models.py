@@ -63,6 +63,9 @@ class Case(models.Model):
     fields_prefilled = models.PositiveSmallIntegerField(default=0)
     fields_typed = models.PositiveSmallIntegerField(default=0)
     correction_request = models.JSONField(_("correction request"), default=dict, blank=True)
+    decision = models.JSONField(
+        _("instant decision"), default=dict, blank=True, help_text=_("Outcome and each checked condition")
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 service that writes a history row and the audit trail and notifies after commit."""
 
 import math
+import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,10 +13,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import audit_record
+from cases.decisions import decision_facts
 from cases.models import Authorisation, Case, CaseHistory, CaseMaterial, Outcome
 from cases.notices import applicants, case_notify, department_staff
 from cases.selectors import cases_visible_to
 from cases.workflow import roles_for, target_status
+from cases.writeback import case_write_back
+from catalogue.rules import rules_evaluate
 from core.models import Department
 from core.workdays import add_working_days, sla_due_date, working_days_between
 
@@ -167,6 +171,8 @@ def _decide(actor: User, case: Case, action: str, outcome: str, reason: str, req
     case.outcome, case.decided_at = outcome, timezone.now()
     case.save()
     _record(case, action, actor, old, reason=reason, request=request)
+    if outcome == Outcome.APPROVED:
+        case_write_back(case)
     # 办结: the decision is delivered electronically, so the case concludes at once.
     old, case.status, case.concluded_at = case.status, target_status("conclude", case.status), timezone.now()
     case.save(update_fields=["status", "concluded_at", "updated_at"])
@@ -228,6 +234,51 @@ def case_transfer(
     case_notify(
         case, "transferred", [*applicants(case), *department_staff(case, Role.REVIEWER)], department=department.name
     )
+    return case
+
+
+@transaction.atomic
+def case_decide_instantly(*, case: Case, request: HttpRequest | None = None) -> Case:
+    """即办: evaluate the item's rules over what the platform knows; approve on the spot, or refer
+    the case to the normal review queue with the reasons. The explanation is kept either way."""
+    case = _lock(case)
+    started = time.perf_counter()
+    decision = rules_evaluate(case.item_version.decision_rules, decision_facts(case))
+    case.decision = {
+        "outcome": decision.outcome,
+        "checks": decision.explanation(),
+        "decided_in_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if decision.outcome != "approve":
+        case.save(update_fields=["decision", "updated_at"])
+        reasons = "；".join(decision.reasons())
+        CaseHistory.objects.create(
+            case=case, action="refer", from_status=case.status, to_status=case.status, reason=reasons
+        )
+        audit_record(
+            action="case.refer", obj=case, city=case.city, subject_resident_id=case.resident_id, reason=reasons
+        )
+        return case
+    now, today = timezone.now(), timezone.localdate()
+    case.accepted_at, case.accepted_on = now, today
+    _set_clock(case)
+    for action in ("accept", "start_review", "approve"):
+        old, case.status = case.status, target_status(action, case.status)
+        case.save()
+        _record(
+            case,
+            action,
+            None,
+            old,
+            reason=_("Decided on the spot by the service's rules") if action == "approve" else "",
+        )
+    case.outcome, case.decided_at = Outcome.APPROVED, now
+    case.save()
+    case_write_back(case)
+    old, case.status, case.concluded_at = case.status, target_status("conclude", case.status), now
+    case.save(update_fields=["status", "concluded_at", "updated_at"])
+    _record(case, "conclude", None, old)
+    case_notify(case, "approved", applicants(case), sms=True)
     return case
 
 

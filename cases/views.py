@@ -23,9 +23,10 @@ from cases.intake import (
     case_start,
     case_submit,
     may_file_for,
+    stand_ins_for,
 )
 from cases.models import Case, CaseMaterial, CaseStatus
-from cases.prefill import prefill_for
+from cases.prefill import prefill_for, prefill_with_sources
 from cases.selectors import case_get_for, cases_of_resident, sla_colour_of, work_queue
 from cases.uploads import open_stored
 from cases.workflow import OPEN_STATUSES
@@ -127,13 +128,18 @@ def _render_edit(
         if case is None or request.method != "POST"
         else ApplicationForm(request.POST, version=version)
     )
+    prefilled = prefill_with_sources(resident, version.form_definition)
     context = {
         "item": item,
         "version": version,
         "resident": resident,
         "case": case,
         "form": form,
-        "prefilled": prefill_for(resident, version.form_definition),
+        "prefilled": prefilled,
+        "prefill_rows": [
+            (field_label(f), prefilled[f["name"]][1]) for f in version.form_definition if f["name"] in prefilled
+        ],
+        "stand_ins": stand_ins_for(resident, version),
         "materials": version.materials.all(),
         "attached": case.materials.filter(superseded=False) if case else [],
         "problems": problems or [],

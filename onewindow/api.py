@@ -85,6 +85,7 @@ from core.api import router as places_router  # noqa: E402
 from licences.api import router as licences_router  # noqa: E402
 from notifications.api import router as notifications_router  # noqa: E402
 from residents.api import router as residents_router  # noqa: E402
+from residents.sharing_api import router as registry_router  # noqa: E402
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
@@ -92,3 +93,4 @@ api.add_router("/catalogue", catalogue_router)
 api.add_router("/cases", cases_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/licences", licences_router)
+api.add_router("/registry", registry_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("inbox/", include("notifications.urls")),
     path("licences/", include("licences.urls")),
+    path("privacy/", include("residents.privacy_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
