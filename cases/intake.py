@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,16 @@ CHANNEL_OF_ROLE = {
 
 
 def _next_number(city_id: int, prefix: str, today: dt.date) -> str:
+    """XA-20261129-000123: unique in the city and never reused.
+
+    PostgreSQL draws from a sequence (no lock, never rolled back: a failed submission leaves a gap,
+    not a duplicate); SQLite, which has one writer at a time anyway, counts per city and day.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('cases_case_number_seq')")
+            (value,) = cursor.fetchone()
+        return f"{prefix}-{today:%Y%m%d}-{value:06d}"
     counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(city_id=city_id, day=today)
     counter.last += 1
     counter.save(update_fields=["last"])
