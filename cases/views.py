@@ -1,3 +1,4 @@
+import contextlib
 import uuid
 from typing import cast
 
@@ -37,6 +38,7 @@ from core.models import Department
 from core.tenancy import current_city
 from core.workdays import years_without_calendar
 from residents.models import Resident
+from residents.registry import facts_readable_by
 
 
 def _actor(request: HttpRequest) -> User:
@@ -199,7 +201,16 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     transfer_form = TransferForm()
     other_departments = Department.objects.filter(city_id=case.city_id).exclude(pk=case.handling_department_id)
     transfer_form.fields["department"].queryset = other_departments  # type: ignore[attr-defined]
+    facts = {}
+    if user.is_staff_member and user.department_id == case.handling_department_id:  # type: ignore[union-attr]
+        # The handling department reads the registry for this case; the read shows on the resident's tracker.
+        with contextlib.suppress(PermissionDenied):
+            facts = facts_readable_by(
+                viewer=_actor(request), resident=case.resident, purpose=_("Case %(number)s") % {"number": case.number},
+                case=case, request=request,
+            )  # fmt: skip
     context = {
+        "facts": facts,
         "case": case,
         "history": case.history.select_related("actor"),
         "materials": case.materials.select_related("required_material").order_by("superseded", "id"),

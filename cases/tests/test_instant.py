@@ -129,3 +129,25 @@ def test_approving_an_item_that_issues_a_licence_issues_it_and_records_the_facts
     assert licence.case == case and licence.issuing_department == world.yanta_civil_affairs
     fact = facts_current(resident=world.resident)["minimum_allowance"]
     assert fact.value["receiving"] is True and fact.source_case == case, "the next case needs none of it"
+
+
+def test_the_handling_department_reads_the_registry_for_the_case_and_the_read_is_tracked(world, item) -> None:  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+    from cases.tests.test_workflow import submitted_case
+    from tests.helpers import signed_in
+
+    fact_record(
+        actor=None,
+        resident=world.resident,
+        category="minimum_allowance",
+        value={"receiving": True, "since": "2025-06-01"},
+        assurance="verified",
+        source_department=world.yanta_civil_affairs,
+    )
+    case = submitted_case(world, item)
+    page = signed_in(world.staff["reviewer"]).get(f"/cases/{case.number}/").content.decode()
+    assert 'data-testid="facts"' in page
+    read = AuditEvent.objects.get(action="registry.fact_read", subject_resident_id=world.resident.pk)
+    assert read.actor == world.staff["reviewer"] and case.number in read.reason
+    other = signed_in(world.staff["city_admin"]).get(f"/cases/{case.number}/").content.decode()
+    assert 'data-testid="facts"' not in other, "no department, no registry data"
