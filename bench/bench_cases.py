@@ -234,6 +234,22 @@ def residents_create(*, city: Any, count: int, rng: random.Random) -> list[Any]:
     return Resident.objects.bulk_create(residents)
 
 
+def registry_facts_record(*, residents: list[Any], city: Any) -> None:
+    """The household registration of each resident in the shared registry, so that the item's
+    registry-backed material needs no upload. Before the registry existed (no residents.registry),
+    a material with a registry_fact needed no record, and this does nothing."""
+    try:
+        from residents.registry import fact_record
+    except ImportError:
+        return
+    from core.models import Department
+
+    police = Department.objects.get(city=city, district=None, kind="public_security")
+    for resident in residents:
+        fact_record(actor=None, resident=resident, category="household", value={"relation": "head"},
+                    assurance="verified", source_department=police)  # fmt: skip
+
+
 def applicants_sign_in(*, residents: list[Any], item: Any) -> list[Applicant]:
     """A session per resident, made as a real sign-in makes it (django.contrib.auth.login)."""
     from django.test import Client
@@ -257,9 +273,10 @@ def payload_of(applicant: Applicant) -> bytes:
     return json.dumps({"item_code": ITEM_CODE, "form_data": form, "submit": True}, ensure_ascii=False).encode()
 
 
-def queries_per_submission(applicant: Applicant) -> dict[str, int]:
+def queries_per_submission(applicant: Applicant) -> dict[str, Any]:
     """One submission in-process, with its queries counted: all of them, and those that run while
-    the day's case-number counter row is locked (from `_next_number` to the commit)."""
+    the day's case-number counter row is locked (from `_next_number` to the commit), if the case
+    number comes from that row; or "sequence" when it comes from a PostgreSQL sequence (nextval)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -274,9 +291,21 @@ def queries_per_submission(applicant: Applicant) -> dict[str, int]:
     if response.status_code != 201:
         raise SystemExit(f"the probe submission failed: {response.status_code} {response.content[:300]!r}")
     sqls = [q["sql"] for q in captured.captured_queries]
-    locked_from = next(n for n, sql in enumerate(sqls) if "cases_casenumbercounter" in sql and "FOR UPDATE" in sql)
     committed_at = max(n for n, sql in enumerate(sqls) if "cases_idempotencykey" in sql and "INSERT" in sql)
-    return {"total": len(sqls), "holding_counter_lock": committed_at - locked_from + 1}
+    locked = [n for n, sql in enumerate(sqls) if "cases_casenumbercounter" in sql and "FOR UPDATE" in sql]
+    sequence = next((sql.split("nextval(")[1].split(")")[0].strip("'\"") for sql in sqls if "nextval(" in sql), "")
+    return {
+        "total": len(sqls),
+        "numbering": f"sequence {sequence}" if sequence and not locked else "counter row",
+        "sequence": sequence if not locked else "",
+        "holding_counter_lock": committed_at - locked[0] + 1 if locked else 0,
+    }
+
+
+def numbering_said(queries: dict[str, Any]) -> str:
+    if queries["holding_counter_lock"]:
+        return f"{queries['holding_counter_lock']} of them while the day's case-number counter row is locked"
+    return f"the case number from the {queries['numbering']} (no lock)"
 
 
 def table_counts() -> dict[str, int]:
@@ -556,32 +585,80 @@ def gunicorn(*, workers: int, threads: int, database_url: str) -> Iterator[tuple
 # --- the raw SQL baseline ------------------------------------------------------------------------
 
 
+@dataclass
+class Insert:
+    """An INSERT of `count` rows into a model's table, with every column the model has: the values
+    come from a model instance (so defaults of fields added later are filled in as the ORM fills
+    them), prepared for the database once; each row then overrides the columns that vary."""
+
+    sql: str
+    columns: list[str]
+    template: dict[str, Any]
+
+    @classmethod
+    def of(cls, model: Any, count: int, **attributes: Any) -> Insert:
+        from django.db import connection
+
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        instance = model(**attributes)
+        template = {f.column: f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields}
+        columns = [f.column for f in fields]
+        rows = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * count)
+        sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES {rows}"  # noqa: S608 - names, placeholders
+        return cls(sql=sql, columns=columns, template=template)
+
+    def params(self, rows: list[dict[str, Any]]) -> list[Any]:
+        return [row.get(column, self.template[column]) for row in rows for column in self.columns]
+
+
 def raw_client(
     *, database_url: str, applicants: list[Applicant], context: dict[str, Any], rows: dict[str, int]
 ) -> Callable[..., None]:
     """The rows one online submission leaves, written with psycopg, one transaction per submission.
 
-    Same order as the service: the day's counter row first (so it is locked until the commit, as
-    in `_next_number`), then the case (already submitted), its history rows (start, submit), the
-    materials the registry supplied, the audit events, the inbox rows (and SMS deliveries, if any)
-    and the idempotency key. How many rows of each: `rows`, as counted after the HTTP runs, so that
-    the baseline keeps writing what the service writes when the service changes. One statement per
-    table, no reads: this is the floor the framework's work is compared with.
+    Same order as the service: the case number first (from the day's counter row, locked until the
+    commit, or from a sequence: as the service does it), then the case (already submitted), its
+    history rows, the materials the registry supplied, the audit events, the inbox rows (and SMS
+    deliveries, if any) and the idempotency key. How many rows of each: `rows`, as counted after the
+    HTTP runs, so that the baseline keeps writing what the service writes when the service changes.
+    One statement per table, no reads: the floor the framework's work is compared with.
     """
     import psycopg
+    from psycopg import sql
     from psycopg.types.json import Jsonb
 
-    city_id, prefix = context["city_id"], context["prefix"]
-    item_id, version_id, material_id = context["item_id"], context["version_id"], context["material_id"]
-    item_name, ip = context["item_name"], "127.0.0.1"
-    history = [("start", "", "draft"), ("submit", "draft", "submitted")]
-    history += [("note", "submitted", "submitted")] * max(0, rows["cases_casehistory"] - len(history))
-    history = history[: rows["cases_casehistory"]]
-    actions = ["case.start", "case.submit", "case.read"][: rows["audit_auditevent"]]
-    actions += ["case.read"] * (rows["audit_auditevent"] - len(actions))
+    from audit.models import AuditEvent
+    from cases.models import Case, CaseHistory, CaseMaterial, IdempotencyKey
+    from notifications.models import Delivery, Notification
 
-    def values(count: int, width: int) -> str:
-        return ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * count)
+    prefix, item_name, ip = context["prefix"], context["item_name"], "127.0.0.1"
+    steps = [("start", "", "draft"), ("submit", "draft", "submitted")]
+    steps = (steps + [("note", "submitted", "submitted")] * rows["cases_casehistory"])[: rows["cases_casehistory"]]
+    actions = (["case.start", "case.submit"] + ["case.read"] * rows["audit_auditevent"])[: rows["audit_auditevent"]]
+    case = Insert.of(
+        Case, 1, city_id=context["city_id"], number="", item_id=context["item_id"],
+        item_version_id=context["version_id"], resident_id=0, created_by_id=0, channel="online",
+        authorisation="self", status="submitted", handling_department_id=0, fields_prefilled=2, fields_typed=1,
+    )  # fmt: skip
+    history = Insert.of(CaseHistory, len(steps), case_id=0)
+    material = Insert.of(
+        CaseMaterial, rows["cases_casematerial"], case_id=0, source="registry", trust_level="A",
+        required_material_id=context["material_id"], original_name="户口簿", uploaded_by_id=0,
+    )  # fmt: skip
+    audit = Insert.of(AuditEvent, len(actions), city_id=context["city_id"], actor_role="resident",
+                      object_type="cases.case", ip_address=ip)  # fmt: skip
+    notification = Insert.of(Notification, rows["notifications_notification"], recipient_id=0, title="申请已收到")
+    delivery = Insert.of(Delivery, rows["notifications_delivery"], notification_id=0, channel="sms")
+    idempotency = Insert.of(IdempotencyKey, 1, user_id=0, key="", request_hash="0" * 64, case_id=0)
+    # Numbered as the service numbers (the probe submission showed how): from a sequence, or from
+    # the day's counter row, which stays locked until the commit.
+    numbering: Any = (
+        sql.SQL("SELECT nextval({})").format(sql.Literal(context["sequence"]))
+        if context["sequence"]
+        else "INSERT INTO cases_casenumbercounter (city_id, day, last) VALUES (%(city)s, %(day)s, 1) "
+        "ON CONFLICT (city_id, day) DO UPDATE SET last = cases_casenumbercounter.last + 1 RETURNING last"
+    )
+    reported: set[str] = set()
 
     def client(n: int, go_on: Callable[[], bool], record: Callable[[float, float, str], None]) -> None:
         mine = applicants[n :: context["clients"]] or applicants
@@ -596,69 +673,49 @@ def raw_client(
                         now = dt.datetime.now(dt.UTC)
                         today = now.astimezone(context["zone"]).date()
                         cur.execute(
-                            "INSERT INTO cases_casenumbercounter (city_id, day, last) VALUES (%s, %s, 1) "
-                            "ON CONFLICT (city_id, day) DO UPDATE SET last = cases_casenumbercounter.last + 1 "
-                            "RETURNING last",
-                            (city_id, today),
+                            numbering, None if context["sequence"] else {"city": context["city_id"], "day": today}
                         )
                         number = f"{prefix}-{today:%Y%m%d}-{cur.fetchone()[0]:06d}"
                         form = {"applicant_name": a.name, "phone": a.mobile, "members": 3}
-                        cur.execute(
-                            "INSERT INTO cases_case (city_id, number, item_id, item_version_id, resident_id, "
-                            "created_by_id, channel, authorisation, status, outcome, handling_department_id, "
-                            "form_data, fields_prefilled, fields_typed, correction_request, created_at, "
-                            "submitted_at, paused_working_days, updated_at) VALUES (%s, %s, %s, %s, %s, %s, "
-                            "'online', 'self', 'submitted', '', %s, %s, 2, 1, '{}', %s, %s, 0, %s) RETURNING id",
-                            (city_id, number, item_id, version_id, a.resident_id, a.user_id, a.department_id,
-                             Jsonb(form), now, now, now),
-                        )  # fmt: skip
+                        cur.execute(case.sql + " RETURNING id", case.params([{
+                            "number": number, "resident_id": a.resident_id, "created_by_id": a.user_id,
+                            "handling_department_id": a.department_id, "form_data": Jsonb(form),
+                            "created_at": now, "submitted_at": now, "updated_at": now,
+                        }]))  # fmt: skip
                         case_id = cur.fetchone()[0]
-                        if history:
-                            cur.execute(
-                                "INSERT INTO cases_casehistory (case_id, action, from_status, to_status, actor_id, "
-                                f"at, reason, details) VALUES {values(len(history), 8)}",
-                                [v for h in history for v in (case_id, *h, a.user_id, now, "", "{}")],
-                            )
+                        if steps:
+                            cur.execute(history.sql, history.params([
+                                {"case_id": case_id, "action": action, "from_status": old, "to_status": new,
+                                 "actor_id": a.user_id, "at": now} for action, old, new in steps]))  # fmt: skip
                         if rows["cases_casematerial"]:
-                            cur.execute(
-                                "INSERT INTO cases_casematerial (case_id, required_material_id, source, trust_level, "
-                                "original_name, path, thumbnail_path, content_type, size, sha256, uploaded_by_id, "
-                                f"uploaded_at, superseded) VALUES {values(rows['cases_casematerial'], 13)}",
-                                [case_id, material_id, "registry", "A", "户口簿", "", "", "", 0, "", a.user_id, now,
-                                 False] * rows["cases_casematerial"],
-                            )  # fmt: skip
+                            cur.execute(material.sql, material.params(
+                                [{"case_id": case_id, "uploaded_by_id": a.user_id, "uploaded_at": now}]
+                                * rows["cases_casematerial"]))  # fmt: skip
                         if actions:
-                            cur.execute(
-                                "INSERT INTO audit_auditevent (occurred_at, city_id, actor_id, actor_label, "
-                                "actor_role, action, object_type, object_id, subject_resident_id, outcome, reason, "
-                                f"ip_address, details) VALUES {values(len(actions), 13)}",
-                                [v for action in actions for v in (now, city_id, a.user_id, a.mobile, "resident",
-                                 action, "cases.case", str(case_id), a.resident_id, "success", "", ip, "{}")],
-                            )  # fmt: skip
-                        notified = []
+                            cur.execute(audit.sql, audit.params([
+                                {"occurred_at": now, "actor_id": a.user_id, "actor_label": a.mobile, "action": action,
+                                 "object_id": str(case_id), "subject_resident_id": a.resident_id}
+                                for action in actions]))  # fmt: skip
+                        notified: list[int] = []
                         if rows["notifications_notification"]:
-                            cur.execute(
-                                "INSERT INTO notifications_notification (recipient_id, event_key, title, body, link, "
-                                f"created_at) VALUES {values(rows['notifications_notification'], 6)} RETURNING id",
-                                [v for k in range(rows["notifications_notification"]) for v in (
-                                    a.user_id, f"case:{number}:submitted:{2 + k}", "申请已收到",
-                                    f"您的申请 {number}（{item_name}）已收到。", f"/cases/{number}/", now)],
-                            )  # fmt: skip
+                            cur.execute(notification.sql + " RETURNING id", notification.params([
+                                {"recipient_id": a.user_id, "event_key": f"case:{number}:submitted:{2 + k}",
+                                 "body": f"您的申请 {number}（{item_name}）已收到。", "link": f"/cases/{number}/",
+                                 "created_at": now} for k in range(rows["notifications_notification"])]))  # fmt: skip
                             notified = [row[0] for row in cur.fetchall()]
-                        if rows["notifications_delivery"] and notified:
-                            cur.execute(
-                                "INSERT INTO notifications_delivery (notification_id, channel, state, attempts, "
-                                f"last_error, next_attempt_at, created_at) VALUES {values(len(notified), 7)}",
-                                [v for pk in notified for v in (pk, "sms", "pending", 0, "", now, now)],
-                            )
-                        cur.execute(
-                            "INSERT INTO cases_idempotencykey (user_id, key, request_hash, case_id, created_at) "
-                            "VALUES (%s, %s, %s, %s, %s)",
-                            (a.user_id, f"raw-{n}-{sent}-{uuid.uuid4().hex[:12]}", "0" * 64, case_id, now),
-                        )
+                        if rows["notifications_delivery"]:
+                            cur.execute(delivery.sql, delivery.params([
+                                {"notification_id": pk, "next_attempt_at": now, "created_at": now}
+                                for pk in notified[: rows["notifications_delivery"]]]))  # fmt: skip
+                        cur.execute(idempotency.sql, idempotency.params([
+                            {"user_id": a.user_id, "key": f"raw-{n}-{sent}-{uuid.uuid4().hex[:12]}",
+                             "case_id": case_id, "created_at": now}]))  # fmt: skip
                     status = "2xx"
                 except psycopg.Error as exc:
                     status = type(exc).__name__
+                    if status not in reported:  # once per kind: the schema may have moved on
+                        reported.add(status)
+                        say(f"\n  raw SQL: {status}: {str(exc).splitlines()[0][:200]}")
                 record(began, (time.perf_counter() - began) * 1000, status)
 
     return client
@@ -705,15 +762,15 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
             city=city, code=ITEM_CODE, kind="civil_affairs", level="district", name="困难群众临时救助申请"
         )
         residents = residents_create(city=city, count=args.residents, rng=rng)
+        registry_facts_record(residents=residents, city=city)
         applicants = applicants_sign_in(residents=residents, item=item)
         facts = database_facts()
         queries = queries_per_submission(applicants[0])
         setup_s = time.perf_counter() - started
-        say(f"set up in {setup_s:.1f} s; one submission = {queries['total']} queries, "
-            f"{queries['holding_counter_lock']} of them while the day's case-number counter row is locked")  # fmt: skip
+        say(f"set up in {setup_s:.1f} s; one submission = {queries['total']} queries, {numbering_said(queries)}")
 
         runs = []
-        http_before = table_counts()
+        http_before, stats_before = table_counts(), write_stats()
         for workers in args.worker_counts:
             with gunicorn(workers=workers, threads=1, database_url=database_url) as (port, pid):
                 if not applicants[0].csrf:
@@ -734,19 +791,24 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
         http_after = table_counts()
         http_cases = http_after["cases_case"] - http_before["cases_case"]
         rows_per_http = {t: round((http_after[t] - http_before[t]) / max(1, http_cases), 2) for t in WRITTEN_TABLES}
+        writes_http = write_stats_per(stats_before, http_cases)
+        stats_before = write_stats()
 
         version = item.current_version
         context = {
             "city_id": city.pk, "prefix": city.case_prefix, "item_id": item.pk, "version_id": version.pk,
-            "material_id": version.materials.get().pk, "item_name": version.name, "clients": args.clients,
+            "material_id": getattr(version.materials.first(), "pk", None), "item_name": version.name,
+            "clients": args.clients, "sequence": queries["sequence"],
             "zone": timezone.get_current_timezone(),
         }  # fmt: skip
         raw = Phase("raw SQL", args.clients, args.warmup, args.seconds, args.max_requests)
         busy = quiet_wait()
         watch = Watch(database_url)
-        raw.run(raw_client(database_url=database_url, applicants=applicants, context=context), sample=watch)
+        rows = {t: round(n) for t, n in rows_per_http.items()}
+        raw.run(raw_client(database_url=database_url, applicants=applicants, context=context, rows=rows), sample=watch)
         counts_after = table_counts()
         raw_ok = sum(n for status, n in raw.statuses.items() if status.startswith("2"))
+        writes_raw = write_stats_per(stats_before, raw_ok)
         rows_per_raw = {t: round((counts_after[t] - http_after[t]) / max(1, raw_ok), 2) for t in WRITTEN_TABLES}
         raw_summary = {**raw.summary()}
         raw_summary.update(watch.summary(raw_summary["per_second"]), busy_before=busy)
@@ -770,6 +832,7 @@ def run(args: argparse.Namespace, server: str) -> dict[str, Any]:
             if raw_summary["per_second"]
             else None,
             "rows_per_submission": {"http": rows_per_http, "raw_sql": rows_per_raw},
+            "inserts_updates_per_submission": {"http": writes_http, "raw_sql": writes_raw},
             "check": {
                 "cases_from_http": http_cases,  # the probe submission was made before
                 "http_2xx_responses": ok_total,
@@ -784,13 +847,13 @@ def report(result: dict[str, Any]) -> None:
     say(f"fsync={result['fsync']} synchronous_commit={result['synchronous_commit']} "
         f"shared_buffers={result['shared_buffers']}; {result['machine']}")  # fmt: skip
     q = result["queries_per_submission"]
-    say(f"one HTTP submission: {q['total']} queries, {q['holding_counter_lock']} while holding the counter row lock")
+    say(f"one HTTP submission: {q['total']} queries, {numbering_said(q)}")
     say(f"\n{'':<22}{'subm./s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'errors':>7}"
         f"{'CPU %':>7}{'others':>7}{'app ms':>8}{'db ms':>7}{'on lock':>8}")  # fmt: skip
 
     def line(label: str, r: dict[str, Any], mark: str = "") -> None:
         cpu = r.get("cpu_ms_per_submission", {})
-        say(f"{label:<22}{r['per_second']:>8.1f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['max_ms']:>8.1f}"
+        say(f"{label:<22}{r['per_second']:>8.1f}{_num(r['p50_ms']):>8}{_num(r['p99_ms']):>8}{_num(r['max_ms']):>8}"
             f"{r['measured_errors']:>7}{_num(r.get('cpu_busy_percent')):>7}{_num(r.get('cpu_others_percent')):>7}"
             f"{_num(cpu.get('app')):>8}"
             f"{_num(cpu.get('database')):>7}{_num(r.get('backends_waiting_on_lock_mean')):>8}{mark}")  # fmt: skip
@@ -799,6 +862,9 @@ def report(result: dict[str, Any]) -> None:
         line(f"HTTP, {r['workers']} workers", r, "  <- best" if r["workers"] == result["best"]["workers"] else "")
     raw = result["raw_sql"]
     line("raw SQL (psycopg)", raw, f"  ({raw['rows_per_second']:,} rows/s)")
+    for r in [*result["http_runs"], raw]:
+        if r["measured_errors"]:
+            say(f"  errors of {r.get('workers', 'raw SQL')}: {r['all_statuses']}")
     say("CPU %: both cores, busy share (others: used by other processes than gunicorn, PostgreSQL and this one);")
     say("app/db ms: CPU per submission in gunicorn / in the PostgreSQL backends of this database;")
     say("on lock: backends waiting on a lock (the day's case-number counter row), mean of half-second samples")
@@ -812,16 +878,18 @@ def report(result: dict[str, Any]) -> None:
         ("ratio HTTP/raw", f"{ratio:.3f}", f">= {GOAL_RATIO}", ratio is not None and ratio >= GOAL_RATIO),
     ):
         say(f"{label:<24}{value:>12}{goal:>12}  {'' if not goal else ('met' if ok else 'MISSED')}")
-    rows = result["rows_per_submission"]
-    say("rows per submission (HTTP / raw): " + ", ".join(
-        f"{t.split('_', 1)[1]} {rows['http'][t]:g}/{rows['raw_sql'][t]:g}" for t in WRITTEN_TABLES))  # fmt: skip
+    writes = result["inserts_updates_per_submission"]
+    say("\nrows inserted / updated per submission (PostgreSQL statistics)      HTTP        raw SQL")
+    for table in sorted(set(writes["http"]) | set(writes["raw_sql"])):
+        http, raw_sql = writes["http"].get(table, [0, 0]), writes["raw_sql"].get(table, [0, 0])
+        say(f"  {table:<60}{http[0]:>5g} / {http[1]:<5g}{raw_sql[0]:>5g} / {raw_sql[1]:<5g}")
     check = result["check"]
     say(f"cases created over HTTP {check['cases_from_http']:,}, 2xx responses {check['http_2xx_responses']:,}: "
         f"{'equal' if check['equal'] else 'NOT EQUAL'}")  # fmt: skip
 
 
 def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None or value != value else f"{value:.1f}"  # None or NaN
 
 
 def main(argv: list[str] | None = None) -> int:
