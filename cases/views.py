@@ -34,6 +34,7 @@ from cases.workflow import OPEN_STATUSES
 from catalogue.form_definition import field_label
 from catalogue.models import ServiceItem
 from core.http import role_required
+from core.identity import mask_citizen_id, mask_mobile
 from core.models import Department
 from core.tenancy import current_city
 from core.workdays import years_without_calendar
@@ -222,13 +223,24 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "transfer_form": transfer_form,
         "calendar_warning": years_without_calendar(today, case.due_on) if case.due_on else [],
         "wanted": case.correction_request.get("materials", []),
-        "form_rows": [
-            (field_label(f), case.form_data[f["name"]])
-            for f in case.item_version.form_definition
-            if f["name"] in case.form_data
-        ],
+        "form_rows": form_rows(case),
     }
     return render(request, "cases/detail.html", context)
+
+
+def form_rows(case: Case) -> list[tuple[str, object]]:
+    """The form as (label, value), with ID numbers and mobiles masked like everywhere else."""
+    rows = []
+    for field in case.item_version.form_definition:
+        if field["name"] not in case.form_data:
+            continue
+        value = case.form_data[field["name"]]
+        if field["type"] == "id_number":
+            value = mask_citizen_id(str(value))
+        elif field.get("registry_fact") == "mobile":
+            value = mask_mobile(str(value))
+        rows.append((field_label(field), value))
+    return rows
 
 
 ACTIONS = {
