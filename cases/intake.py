@@ -187,6 +187,11 @@ def stand_ins_for(resident: Resident, version: ServiceItemVersion) -> dict[int, 
         if material.licence_kind_id and material.licence_kind.code in held:  # type: ignore[union-attr]
             licence = held[material.licence_kind.code]  # type: ignore[union-attr]
             found[material.pk] = (MaterialSource.E_LICENCE, f"{licence.kind.name} {licence.number}")
+        elif material.registry_fact == "identity":
+            # The real-name record itself: checked against the ID number at registration.
+            found[material.pk] = (MaterialSource.REGISTRY, f"{material.name} · {_('real-name record')}")
+        elif material.registry_fact == "household" and resident.household_id:
+            found[material.pk] = (MaterialSource.REGISTRY, f"{material.name} · {resident.household.address}")  # type: ignore[union-attr]
         elif material.registry_fact and material.registry_fact.split(".")[0] in facts:
             fact = facts[material.registry_fact.split(".")[0]]
             source = fact.source_department.name if fact.source_department else fact.get_assurance_display()
