@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "catalogue",
     "cases",
     "notifications",
+    "appointments",
 ]
 
 MIDDLEWARE = [
