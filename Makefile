@@ -44,7 +44,7 @@ format: venv ## Format the code
 	$(PY) -m ruff format .
 
 typecheck: venv ## mypy on services, selectors and the rest
-	$(PY) -m mypy core accounts residents audit catalogue cases licences notifications onewindow
+	$(PY) -m mypy core accounts residents audit catalogue cases licences notifications appointments onewindow
 
 migrations-check: venv ## Fail when a model change has no migration
 	$(PY) manage.py makemigrations --check --dry-run
@@ -62,10 +62,21 @@ bench-search: venv ## Search latency over 10 000 synthetic items: SQLite, and Po
 	@if [ -n "$$DATABASE_URL" ]; then echo "$(PY) -m bench.bench_search $(BENCH_ARGS)  # on DATABASE_URL's server"; \
 	  $(PY) -m bench.bench_search $(BENCH_ARGS); fi
 
+bench-cases: venv ## Online submissions/s over HTTP (gunicorn) vs the same writes in raw SQL (PostgreSQL: DATABASE_URL)
+	$(PY) -m bench.bench_cases $(BENCH_CASES_ARGS)
+
+bench-queue: venv ## Reviewer's queue page p99 at 10 000 and 1 000 000 cases (SCALE=200000 for a quicker run; PostgreSQL)
+	$(PY) -m bench.bench_queue $(if $(SCALE),--cases $(SCALE)) $(BENCH_QUEUE_ARGS)
+
+bench-peak: venv ## Peak-hour plan: waits on 20 simulated peak days with and without it (no database)
+	$(PY) -m bench.bench_peak_plan $(BENCH_PEAK_ARGS)
+
+bench: bench-search bench-cases bench-queue bench-peak ## Every benchmark, one after the other (results in bench/results/)
+
 ci: ## What CI runs (installs system packages, starts PostgreSQL)
 	bash .ci/run
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var test-artifacts
 
-.PHONY: help venv migrate demo run test lint format typecheck migrations-check messages deploy-check bench-search ci clean
+.PHONY: help venv migrate demo run test lint format typecheck migrations-check messages deploy-check bench-search bench-cases bench-queue bench-peak bench ci clean
