@@ -8,8 +8,10 @@ data and the invariants the database can keep by itself.
 """
 
 import datetime as dt
+import secrets
 import string
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +128,10 @@ class TicketStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+def _new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class QueueTicket(models.Model):
     """A number in a centre's queue for one day: A001, A002 … per queue letter.
 
@@ -150,6 +156,8 @@ class QueueTicket(models.Model):
     priority = models.SmallIntegerField(_("priority"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
     issued_at = models.DateTimeField(_("issued at"))
+    # For the resident's phone: follows his ticket ("3 people ahead of you") without signing in.
+    follow_token = models.CharField(max_length=32, unique=True, default=_new_token, editable=False)
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     calls = models.PositiveSmallIntegerField(_("times called"), default=0)
     counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
@@ -236,3 +244,45 @@ class CounterRestriction(models.Model):
     @property
     def letters(self) -> list[str]:
         return list(self.categories)
+
+
+class PeakPlan(models.Model):
+    """A centre's plan for peaks (应急预案): thresholds and actions are data (see appointments.simulation)."""
+
+    centre = models.OneToOneField(ServiceCentre, on_delete=models.CASCADE, related_name="peak_plan")
+    max_wait_minutes = models.PositiveSmallIntegerField(_("fire when the estimated wait exceeds (minutes)"), default=20)
+    max_waiting = models.PositiveSmallIntegerField(_("or when more residents wait than"), default=30)
+    extra_counters = models.PositiveSmallIntegerField(_("reserve counters to open"), default=2)
+    extend_minutes = models.PositiveSmallIntegerField(_("extend opening hours by (minutes)"), default=60)
+    cooldown_minutes = models.PositiveSmallIntegerField(_("do not fire again within (minutes)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("peak-hour plan")
+        verbose_name_plural = _("peak-hour plans")
+
+    def __str__(self) -> str:
+        return str(self.centre)
+
+
+class PlanFiring(models.Model):
+    """One time the plan fired: its cause (the numbers) and the manager's acknowledgement."""
+
+    plan = models.ForeignKey(PeakPlan, on_delete=models.CASCADE, related_name="firings")
+    fired_at = models.DateTimeField(_("fired at"))
+    cause = models.CharField(_("cause"), max_length=300)
+    estimated_wait = models.PositiveIntegerField(_("estimated wait (minutes)"))
+    waiting = models.PositiveIntegerField(_("residents waiting"))
+    actions = models.JSONField(_("actions"), default=list)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("plan firing")
+        verbose_name_plural = _("plan firings")
+        ordering = ["-fired_at"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.fired_at:%Y-%m-%d %H:%M}"
