@@ -119,7 +119,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not memory, for the test database: browser journeys run the server in another thread,
     # and shared-cache memory databases answer concurrent readers with "table is locked".
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-onewindow.sqlite3")}
+    # One file per test process, so two test runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-onewindow-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
