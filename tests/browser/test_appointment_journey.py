@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentSlot, QueueTicket
-from appointments.services import appointment_book, ticket_call_next, ticket_done, ticket_start_serving
+from appointments.services import appointment_book
 from catalogue.models import Category
 from core.models import Counter
 from core.workdays import is_working_day, workdays_cache_clear
@@ -96,8 +96,18 @@ def test_book_check_in_walk_in_and_the_hall_display(live_server, world, browser,
     display.on("pageerror", lambda error: errors.append(str(error)))
     display.goto(f"{live_server.url}/appointments/hall/{centre.code}/display/")
     assert display.get_by_test_id("waiting").inner_text() == "2"
-    called = ticket_call_next(actor=clerk, counter=window)
-    assert called is not None and called.display_number == "Z001"
+
+    # The clerk of the centre presses "call next" on his workbench.
+    desk = wide_page(browser)
+    desk.goto(f"{live_server.url}/accounts/staff/login/")
+    desk.fill("[name=username]", clerk.username)
+    desk.fill("[name=password]", PASSWORD)
+    desk.click("button[type=submit]")
+    desk.goto(f"{live_server.url}/hall/counter/")
+    desk.get_by_test_id("counter-select").select_option(str(window.pk))
+    desk.locator('form[action$="/counter/choose/"] button').click()
+    desk.get_by_test_id("call-next").click()
+    assert desk.get_by_test_id("current-number").inner_text() == "Z001", "his appointment comes first"
     display.wait_for_function(
         "document.querySelector('[data-testid=calling] li').textContent.includes('Z001')", timeout=10_000
     )
@@ -108,11 +118,16 @@ def test_book_check_in_walk_in_and_the_hall_display(live_server, world, browser,
     assert "3" in phone.get_by_test_id("ticket-counter").inner_text()
     screenshot(phone, "appointment-ticket-called-390x844")
 
-    # Served; the next call is the walk-in's.
-    ticket_start_serving(actor=clerk, ticket=called)
-    ticket_done(actor=clerk, ticket=called)
-    again = ticket_call_next(actor=clerk, counter=window)
-    assert again is not None and again.display_number == "A001"
+    # The clerk serves him and starts a case for him from the ticket (one-window intake).
+    desk.locator('form[action$="/start_serving/"] button').click()
+    desk.get_by_test_id("start-case").click()
+    assert world.resident.name in desk.get_by_test_id("found-resident").inner_text()
+    desk.goto(f"{live_server.url}/hall/counter/")
+    desk.locator('form[action$="/done/"] button').click()
+
+    # The walk-in is called after the appointment.
+    desk.get_by_test_id("call-next").click()
+    assert desk.get_by_test_id("current-number").inner_text() == "A001"
     display.wait_for_function(
         "document.querySelector('[data-testid=calling] li').textContent.includes('A001')", timeout=10_000
     )
