@@ -1,6 +1,7 @@
 """The clerk's calling workbench (hall:counter): choose a counter, call, serve, refusals."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from appointments.models import QueueTicket, TicketStatus
@@ -11,6 +12,12 @@ from core.models import Counter
 pytestmark = pytest.mark.django_db
 
 NOW = "2026-10-12 09:10"
+
+
+@pytest.fixture
+def client() -> Client:
+    """These pages are checked in English, the source language (zh-hans is tested by the journeys)."""
+    return Client(headers={"accept-language": "en"})
 
 
 def take(centre, category=None, when: str = "2026-10-12 09:00", **kwargs):  # type: ignore[no-untyped-def]
