@@ -89,6 +89,13 @@ class Case(models.Model):
             models.Index(fields=["resident", "-created_at"], name="case_resident_recent"),
             models.Index(fields=["receiving_centre", "status"], name="case_centre_status"),
             models.Index(fields=["city", "status", "submitted_at"], name="case_intake_queue"),
+            # The work queue (cases.selectors.work_queue): open cases of a department, oldest due first.
+            # Partial, with the queue's own predicate, so its size follows the open cases, not all cases.
+            models.Index(
+                fields=["handling_department", "due_on", "submitted_at", "id"],
+                condition=~Q(status__in=["draft", "concluded", "withdrawn"]),
+                name="case_open_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
