@@ -123,6 +123,9 @@ def book(request: HttpRequest) -> HttpResponse:
             return redirect("appointments:mine")
     now = timezone.now()
     centres = [] if centre else centres_with_next_slot(city=city, now=now)
+    # Any centre of the city will do (全市通办); his own district's come first.
+    home_district = resident.community.subdistrict.district_id
+    centres.sort(key=lambda row: row.centre.district_id != home_district)
     context = {
         "item": item,
         "items": ServiceItem.objects.filter(city=city).published().order_by("code"),
