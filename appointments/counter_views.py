@@ -23,6 +23,7 @@ from appointments import services
 from appointments.models import PeakPlan, PlanFiring, QueueTicket, TicketStatus
 from appointments.plan import PLAN_FIELDS, action_text, centres_managed_by, peak_plan_save, plan_firing_acknowledge
 from appointments.selectors import estimated_wait_minutes, queue_waiting
+from core.http import digits_or_zero as _digits
 from core.http import role_required
 from core.models import Counter, ServiceCentre
 
@@ -94,7 +95,7 @@ def counter(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COUNTER_CLERK)
 def counter_choose(request: HttpRequest) -> HttpResponse:
     centre = _centre_of(request)
-    chosen = Counter.objects.filter(centre=centre, is_open=True, pk=request.POST.get("counter") or 0).first()
+    chosen = Counter.objects.filter(centre=centre, is_open=True, pk=_digits(request.POST.get("counter"))).first()
     if chosen is None:
         messages.error(request, _("Choose one of your centre's open counters."))
     else:

@@ -40,6 +40,7 @@ from appointments.services import (
 )
 from catalogue.models import Category, ServiceItem
 from core.errors import Conflict
+from core.http import digits_or_zero as _digits
 from core.http import role_required
 from core.models import ServiceCentre
 from core.tenancy import current_city
@@ -109,7 +110,7 @@ def book(request: HttpRequest) -> HttpResponse:
     centre = get_object_or_404(ServiceCentre, city=city, code=centre_code) if centre_code else None
     status = 200
     if request.method == "POST" and centre is not None:
-        slot = get_object_or_404(AppointmentSlot, pk=request.POST.get("slot") or 0, centre=centre)
+        slot = get_object_or_404(AppointmentSlot, pk=_digits(request.POST.get("slot")), centre=centre)
         try:
             appointment_book(actor=_actor(request), resident=resident, centre=centre, slot=slot, item=item)
         except (ValidationError, PermissionDenied) as exc:
@@ -174,7 +175,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _own_appointment(request, pk)
     status = 200
     if request.method == "POST":
-        slot = get_object_or_404(AppointmentSlot, pk=request.POST.get("slot") or 0, centre=appointment.centre)
+        slot = get_object_or_404(AppointmentSlot, pk=_digits(request.POST.get("slot")), centre=appointment.centre)
         try:
             appointment_reschedule(actor=_actor(request), appointment=appointment, slot=slot)
         except (ValidationError, PermissionDenied) as exc:

@@ -13,11 +13,12 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from accounts.models import User
+from audit.services import audit_record
 from cases import services
 from cases.intake import case_attach_material, case_create_idempotent, case_start, case_submit, may_file_for
 from cases.models import Case, CaseMaterial
 from cases.prefill import prefill_for
-from cases.selectors import case_get_for, cases_of_resident, sla_colour_of, work_queue
+from cases.selectors import case_get_for, cases_of_resident, form_data_masked, sla_colour_of, work_queue
 from catalogue.models import ServiceItem
 from core.models import Department
 from core.schemas import ERRORS_READ, ERRORS_WRITE
@@ -95,7 +96,7 @@ class CaseOut(Schema):
             due_on=case.due_on,
             sla=sla_colour_of(case, timezone.localdate()),
             correction_request=case.correction_request,
-            form_data=case.form_data,
+            form_data=form_data_masked(case),
         )
 
 
@@ -115,6 +116,11 @@ class CorrectionIn(Schema):
 class TransferIn(Schema):
     department_id: int
     reason: str
+
+
+def clamp(offset: int) -> int:
+    """Paging offsets stay in a range the database can take (a huge one is a 500 otherwise)."""
+    return max(0, min(offset, 1_000_000))
 
 
 def _case(request: HttpRequest, number: str) -> Case:
@@ -182,7 +188,7 @@ def submit(request: HttpRequest, number: str, payload: SubmitIn) -> CaseOut:
 @router.get("", response={200: list[CaseOut], **ERRORS_READ})
 def my_cases(request: HttpRequest, offset: int = 0, limit: int = 20) -> list[CaseOut]:
     limit = max(1, min(limit, 100))
-    cases = cases_of_resident(viewer=_actor(request)).select_related("item")[max(offset, 0) : max(offset, 0) + limit]
+    cases = cases_of_resident(viewer=_actor(request)).select_related("item")[clamp(offset) : clamp(offset) + limit]
     return [CaseOut.of(c) for c in cases]
 
 
@@ -191,17 +197,29 @@ def queue(request: HttpRequest, status: str = "", colour: str = "", offset: int 
     """The staff member's work queue, oldest due first."""
     limit = max(1, min(limit, 100))
     cases = work_queue(viewer=_actor(request), status=status, colour=colour, today=timezone.localdate())
-    return [CaseOut.of(c) for c in cases.select_related("item")[max(offset, 0) : max(offset, 0) + limit]]
+    return [CaseOut.of(c) for c in cases.select_related("item")[clamp(offset) : clamp(offset) + limit]]
 
 
 @router.get("/{number}", response={200: CaseOut, **ERRORS_READ})
 def case_detail(request: HttpRequest, number: str) -> CaseOut:
-    return CaseOut.of(_case(request, number))
+    """One case (form values masked). A staff member's read lands in the audit trail and on the
+    resident's data tracker, as on the case page."""
+    case = _case(request, number)
+    _audit_staff_read(request, case)
+    return CaseOut.of(case)
+
+
+def _audit_staff_read(request: HttpRequest, case: Case) -> None:
+    user = _actor(request)
+    if user.is_staff_member:
+        audit_record(action="case.read", actor=user, obj=case, subject_resident_id=case.resident_id, request=request)
 
 
 @router.get("/{number}/materials", response={200: list[MaterialOut], **ERRORS_READ})
 def materials(request: HttpRequest, number: str) -> list[MaterialOut]:
-    return [MaterialOut.of(m) for m in _case(request, number).materials.all()]
+    case = _case(request, number)
+    _audit_staff_read(request, case)
+    return [MaterialOut.of(m) for m in case.materials.all()]
 
 
 @router.post("/{number}/accept", response={200: CaseOut, **ERRORS_WRITE})

@@ -13,8 +13,13 @@ from residents.models import Resident
 from residents.registry import facts_current
 
 
-def prefill_with_sources(resident: Resident, definition: list[dict[str, Any]]) -> dict[str, tuple[Any, str]]:
-    facts = facts_current(resident=resident) if any(f.get("registry_fact") for f in definition) else {}
+def prefill_with_sources(
+    resident: Resident, definition: list[dict[str, Any]], *, registry: bool = True
+) -> dict[str, tuple[Any, str]]:
+    """`registry=False` for anybody but the resident himself: registry facts are then read only
+    through the access rule (residents.registry.facts_readable_by), never to fill a proxy's form."""
+    wanted = registry and any(f.get("registry_fact") for f in definition)
+    facts = facts_current(resident=resident) if wanted else {}
     known: dict[str, tuple[Any, str]] = {}
     for field in definition:
         binding, kind = field.get("registry_fact") or "", field.get("type")

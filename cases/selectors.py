@@ -92,3 +92,19 @@ def sla_colour_of(case: Case, today: dt.date) -> str:
     if case.warn_on and today >= case.warn_on:
         return "yellow"
     return "green"
+
+
+def form_data_masked(case: Case) -> dict[str, object]:
+    """The case's form with ID numbers and mobiles masked, as every page and API answer shows it."""
+    from core.identity import mask_citizen_id, mask_mobile
+
+    masked: dict[str, object] = dict(case.form_data)
+    for field in case.item_version.form_definition:
+        name = field["name"]
+        if name not in masked:
+            continue
+        if field["type"] == "id_number":
+            masked[name] = mask_citizen_id(str(masked[name]))
+        elif field.get("registry_fact") == "mobile":
+            masked[name] = mask_mobile(str(masked[name]))
+    return masked

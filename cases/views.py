@@ -33,6 +33,7 @@ from cases.uploads import open_stored
 from cases.workflow import OPEN_STATUSES
 from catalogue.form_definition import field_label
 from catalogue.models import ServiceItem
+from core.http import digits_or_zero as _digits
 from core.http import role_required
 from core.identity import mask_citizen_id, mask_mobile
 from core.models import Department
@@ -47,6 +48,7 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+INTAKE_SESSION_KEY = "intake_residents"
 QUEUE_ROLES = (Role.COUNTER_CLERK, Role.REVIEWER, Role.APPROVER, Role.DISTRICT_MANAGER, Role.CITY_ADMIN)
 
 
@@ -102,15 +104,23 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 def _applicant_resident(request: HttpRequest) -> Resident:
     wanted = request.GET.get("resident") or request.POST.get("resident")
     if wanted:
-        resident = Resident.objects.filter(
-            pk=int(wanted) if wanted.isdigit() else 0, city=current_city(request)
-        ).first()
+        resident = Resident.objects.filter(pk=_digits(wanted), city=current_city(request)).first()
     else:
         resident = Resident.objects.filter(user=_actor(request)).first()
     if resident is None:
         raise Http404
     if may_file_for(request.user, resident) is None:  # type: ignore[arg-type]
         raise PermissionDenied
+    user = _actor(request)
+    if user.role == Role.COUNTER_CLERK and resident.pk not in request.session.get(INTAKE_SESSION_KEY, []):
+        # A clerk files for the resident in front of him: found at the intake desk by his full ID
+        # number (an audited lookup), not by walking through record numbers.
+        raise PermissionDenied
+    if resident.user_id != user.pk:
+        audit_record(
+            action="case.prefill_read", actor=user, subject_resident_id=resident.pk,
+            reason=_("Application on behalf of the resident"), request=request,
+        )  # fmt: skip
     return resident
 
 
@@ -131,7 +141,7 @@ def _render_edit(
         if case is None or request.method != "POST"
         else ApplicationForm(request.POST, version=version)
     )
-    prefilled = prefill_with_sources(resident, version.form_definition)
+    prefilled = prefill_with_sources(resident, version.form_definition, registry=resident.user_id == request.user.pk)
     context = {
         "item": item,
         "version": version,
@@ -255,7 +265,7 @@ ACTIONS = {
     ),
     "transfer": lambda r, c: services.case_transfer(
         actor=r.user, case=c, reason=r.POST.get("reason", ""), request=r,
-        department=get_object_or_404(Department, pk=r.POST.get("department") or 0, city_id=c.city_id),
+        department=get_object_or_404(Department, pk=_digits(r.POST.get("department")), city_id=c.city_id),
     ),
     "resubmit": lambda r, c: _resubmit(r, c),
     "confirm_proxy": lambda r, c: case_confirm_proxy(actor=r.user, case=c),
@@ -296,7 +306,7 @@ def material_file(request: HttpRequest, number: str, material_id: int, thumbnail
     path = material.thumbnail_path if thumbnail and material.thumbnail_path else material.path
     if not path:
         raise Http404
-    if request.user.is_staff_member and not thumbnail:  # type: ignore[union-attr]
+    if request.user.is_staff_member:  # type: ignore[union-attr]
         audit_record(
             action="case.material_read",
             actor=_actor(request),
@@ -343,5 +353,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         )  # type: ignore[arg-type]
         if resident is None:
             form.add_error("id_number", _("No resident with this ID number. Register him first."))
+        else:
+            found = [pk for pk in request.session.get(INTAKE_SESSION_KEY, []) if pk != resident.pk][-19:]
+            request.session[INTAKE_SESSION_KEY] = [*found, resident.pk]
     items = ServiceItem.objects.filter(city=current_city(request)).published().order_by("code") if resident else []
     return render(request, "cases/intake.html", {"form": form, "resident": resident, "items": items})

@@ -34,3 +34,8 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
         return wrapper
 
     return decorator
+
+
+def digits_or_zero(value: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) for anything that is not a plain number."""
+    return int(value) if value and value.isdigit() and len(value) < 18 else 0

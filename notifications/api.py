@@ -50,7 +50,7 @@ class MarkedOut(Schema):
 @router.get("", response={200: NotificationPageOut, 401: ErrorOut, 422: ErrorOut})
 def notification_list(request: HttpRequest, offset: int = 0, limit: int = 20) -> NotificationPageOut:
     """The signed-in user's own notifications, newest first; `limit` is at most 100."""
-    offset, limit = max(0, offset), max(1, min(limit, MAX_LIMIT))
+    offset, limit = max(0, min(offset, 1_000_000)), max(1, min(limit, MAX_LIMIT))
     inbox = inbox_for(user=request.user)
     return NotificationPageOut(
         count=inbox.count(),

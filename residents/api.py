@@ -20,6 +20,7 @@ class RegistrationIn(Schema):
     mobile: str
     community_id: int
     password: str
+    sms_code: str = ""
 
 
 class ResidentOut(Schema):

@@ -18,6 +18,12 @@ class RegistrationForm(forms.Form):
         error_messages={"invalid_choice": _("Please choose your community from the list.")},
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=True), max_length=128)
+    sms_code = forms.CharField(
+        label=_("SMS code"),
+        max_length=6,
+        required=False,
+        help_text=_("Only if you were registered at a service centre: the code sent to the mobile given there."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,6 +34,7 @@ class CounterRegistrationForm(RegistrationForm):
     """At a counter the clerk checks the ID card; the resident sets a password later, online."""
 
     password = None  # type: ignore[assignment]
+    sms_code = None  # type: ignore[assignment]
 
 
 class RevealForm(forms.Form):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.services import sms_code_verify
 from audit.services import audit_record
 from core.errors import Conflict
 from core.identity import CitizenId, normalise_mobile, parse_citizen_id, validate_mobile
@@ -83,17 +84,33 @@ def resident_register(
     mobile: str,
     community_id: int,
     password: str,
+    sms_code: str = "",
     request: HttpRequest | None = None,
 ) -> Resident:
     """Real-name registration: a resident account and his record, or nothing at all.
 
     A resident first registered at a counter (a record without an account) takes over his record
-    when the name matches, instead of being refused as a duplicate.
+    only by proving he holds the mobile recorded there: same number, and the SMS code sent to it.
+    Knowing a name and an ID number is not enough to take over somebody's record.
     """
     who = _identity_checked(name=name, id_number=id_number, mobile=mobile, community_id=community_id, password=password)
     existing = Resident.objects.select_for_update().filter(id_number=who.citizen.number).first()
     if existing is not None and (existing.user_id is not None or existing.name != who.name):
         raise _duplicate_id()
+    if existing is not None and (
+        existing.mobile != who.mobile or not sms_code or not sms_code_verify(mobile=who.mobile, code=sms_code)
+    ):
+        raise ValidationError(
+            {
+                "sms_code": ValidationError(
+                    _(
+                        "You were registered at a service centre: use the mobile number given there and "
+                        "enter the code we send to it."
+                    ),
+                    code="sms_code_required",
+                )
+            }
+        )
     if User.objects.filter(mobile=who.mobile).exists():
         raise Conflict(
             {"mobile": ValidationError(_("This mobile number is already registered."), code="duplicate_mobile")}
@@ -110,8 +127,8 @@ def resident_register(
                 display_name=who.name,
             )
             if existing is not None:
-                existing.user, existing.mobile = user, who.mobile
-                existing.save(update_fields=["user", "mobile"])
+                existing.user = user
+                existing.save(update_fields=["user"])
                 resident = existing
             else:
                 resident = Resident.objects.create(

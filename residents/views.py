@@ -30,6 +30,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 mobile=data["mobile"],
                 community_id=data["community"],
                 password=data["password"],
+                sms_code=data.get("sms_code") or "",
                 request=request,
             )
         except ValidationError as exc:

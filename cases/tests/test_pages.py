@@ -63,3 +63,28 @@ def test_materials_are_served_only_to_who_may_see_the_case(world, item) -> None:
     assert signed_in(world.staff["reviewer"]).get(url).status_code == 200
     assert signed_in(world.staff["auditor"]).get(url).status_code == 404
     assert not material.path.endswith("p.jpg"), "stored under a random name"
+
+
+def test_a_clerk_cannot_open_a_residents_prefilled_form_by_walking_record_numbers(world, item) -> None:  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+
+    clerk = signed_in(world.staff["clerk_changan"])
+    url = reverse("cases:apply", args=[item.code]) + f"?resident={world.resident.pk}"
+    refused = clerk.get(url)
+    assert refused.status_code == 403
+    assert world.resident.id_number not in refused.content.decode()
+    clerk.get(reverse("cases:intake"), {"id_number": world.resident.id_number})  # he is at the counter
+    page = clerk.get(url)
+    assert page.status_code == 200
+    assert AuditEvent.objects.filter(action="case.prefill_read", subject_resident_id=world.resident.pk).exists()
+
+
+def test_the_case_api_masks_the_form_and_records_staff_reads(world, item) -> None:  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+    from cases.tests.test_workflow import submitted_case
+
+    case = submitted_case(world, item)
+    body = signed_in(world.staff["reviewer"]).get(f"/api/v1/cases/{case.number}").json()
+    assert body["form_data"]["phone"] == "139****0001"
+    assert AuditEvent.objects.filter(action="case.read", subject_resident_id=world.resident.pk).exists()
+    assert signed_in(world.resident.user).get("/api/v1/cases?offset=99999999999999999999").status_code in (200, 422)

@@ -105,7 +105,10 @@ def test_the_api_answers_409_for_a_duplicate_and_422_for_bad_input(world) -> Non
     assert "id_number" not in created.json()
 
 
-def test_a_clerk_registers_a_walk_in_who_later_takes_over_his_record_online(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerk_registers_a_walk_in_who_later_takes_over_his_record_online(  # type: ignore[no-untyped-def]
+    world, django_capture_on_commit_callbacks
+) -> None:
+    from accounts.models import SmsMessage
     from tests.helpers import signed_in
 
     id_number = synthetic_id_number(region_code="610116", sex="male")
@@ -113,19 +116,27 @@ def test_a_clerk_registers_a_walk_in_who_later_takes_over_his_record_online(worl
     data = {"name": "赵大爷", "id_number": id_number, "mobile": "13677778888", "community": world.changan_community.pk}
     response = clerk.post(reverse("residents:register_at_counter"), data)
     assert response.status_code == 302
-    assert id_number in response["Location"], "straight on to the intake workbench"
     resident = Resident.objects.get(id_number=id_number)
     assert resident.user is None
     assert signed_in(world.resident.user).post(reverse("residents:register_at_counter"), data).status_code == 403
 
-    online = Client().post(
-        reverse("residents:register"), {**data, "password": GOOD_PASSWORD, "mobile": "13677778888"}, follow=True
+    # Knowing his name and ID number is not enough: another mobile, or no code, is refused.
+    thief = Client().post(reverse("residents:register"), {**data, "mobile": "13699990000", "password": GOOD_PASSWORD})
+    assert "窗口登记" in thief.content.decode() or "验证码" in thief.content.decode()
+    no_code = Client().post(reverse("residents:register"), {**data, "password": GOOD_PASSWORD})
+    assert "验证码" in no_code.content.decode()
+    resident.refresh_from_db()
+    assert resident.user is None and resident.mobile == "13677778888"
+
+    # He proves he holds the mobile recorded at the counter, and takes his record over.
+    online = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        online.post(reverse("accounts:sms_code"), {"mobile": "13677778888"})
+    code = "".join(ch for ch in SmsMessage.objects.get(mobile="13677778888").body if ch.isdigit())[:6]
+    done = online.post(
+        reverse("residents:register"), {**data, "password": GOOD_PASSWORD, "sms_code": code}, follow=True
     )
-    assert online.status_code == 200
+    assert done.status_code == 200
     resident.refresh_from_db()
     assert resident.user is not None, "the online sign-up took over the counter record"
     assert Resident.objects.filter(id_number=id_number).count() == 1
-    impostor = Client().post(
-        reverse("residents:register"), {**data, "name": "钱某", "mobile": "13677779999", "password": GOOD_PASSWORD}
-    )
-    assert "该身份证号已注册" in impostor.content.decode()
