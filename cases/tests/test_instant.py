@@ -28,6 +28,11 @@ RULES = {
 
 @pytest.fixture
 def disability(world):  # type: ignore[no-untyped-def]
+    return disability_subsidy_item(world)
+
+
+def disability_subsidy_item(world):  # type: ignore[no-untyped-def]
+    """An instant 困难残疾人生活补贴 item whose certificate an e-licence can stand in for."""
     kind = LicenceKind.objects.create(code="disability_certificate", name="残疾人证")
     federation = DepartmentFactory(district=world.yanta, kind=Department.Kind.DISABLED_PERSONS, name="雁塔区残联")
     content = guide_content(

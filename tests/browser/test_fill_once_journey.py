@@ -3,60 +3,19 @@
 import pytest
 
 from cases.models import Case
-from cases.tests.test_instant import RULES
-from catalogue.services import item_create, item_publish
-from catalogue.tests.conftest import guide_content
-from core.models import Department
-from licences.models import LicenceKind
+from cases.tests.test_instant import disability_subsidy_item
 from licences.services import licence_issue
 from residents.registry import fact_record
 from residents.services import resident_reveal
 from tests.browser.fixtures import screenshot
-from tests.factories import PASSWORD, DepartmentFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_disabled_resident_applies_types_nothing_known_and_is_decided_at_once(live_server, world, phone) -> None:  # type: ignore[no-untyped-def]
-    kind = LicenceKind.objects.create(code="disability_certificate", name="残疾人证")
-    federation = DepartmentFactory(
-        district=world.yanta, kind=Department.Kind.DISABLED_PERSONS, name="雁塔区残疾人联合会"
-    )
-    content = guide_content(
-        name="困难残疾人生活补贴申请",
-        kind="instant",
-        promised_days=0,
-        statutory_days=0,
-        max_visits=0,
-        form_definition=[
-            {
-                "name": "id_number",
-                "label": "残疾人身份证号",
-                "type": "id_number",
-                "required": True,
-                "registry_fact": "identity",
-            },
-            {"name": "phone", "label": "联系电话", "type": "text", "required": True, "registry_fact": "mobile"},
-        ],
-        materials=[
-            {
-                "name": "残疾人证",
-                "form": "original",
-                "licence_kind": "disability_certificate",
-                "registry_fact": "disability",
-            }
-        ],
-        decision_rules=RULES,
-    )
-    item = item_create(
-        actor=None,
-        city=world.city,
-        code="DP-009",
-        department_kind="disabled_persons",
-        handling_level="district",
-        content=content,
-    )
-    item_publish(actor=None, version=item.versions.get())
+    setup = disability_subsidy_item(world)
+    kind, federation = setup["kind"], setup["federation"]
     licence_issue(actor=None, holder=world.resident, kind=kind, issuing_department=federation)
     fact_record(
         actor=None,
