@@ -49,6 +49,29 @@ def _actor(request: HttpRequest) -> User:
 
 
 INTAKE_SESSION_KEY = "intake_residents"
+
+
+def intake_remember(request: HttpRequest, resident_id: int) -> None:
+    """The residents this clerk has in front of him (the last 20)."""
+    found = [pk for pk in request.session.get(INTAKE_SESSION_KEY, []) if pk != resident_id][-19:]
+    request.session[INTAKE_SESSION_KEY] = [*found, resident_id]
+
+
+def _resident_of_called_ticket(request: HttpRequest, ticket_id: int) -> Resident | None:
+    """From the calling desk: the resident of a ticket this clerk's centre is serving."""
+    from appointments.models import QueueTicket
+
+    user = _actor(request)
+    ticket = (
+        QueueTicket.objects.filter(
+            pk=ticket_id, centre_id=user.service_centre_id, status__in=["called", "serving"], resident__isnull=False
+        )
+        .select_related("resident__community__subdistrict__district")
+        .first()
+    )
+    return ticket.resident if ticket else None
+
+
 QUEUE_ROLES = (Role.COUNTER_CLERK, Role.REVIEWER, Role.APPROVER, Role.DISTRICT_MANAGER, Role.CITY_ADMIN)
 
 
@@ -334,27 +357,35 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COUNTER_CLERK, Role.COMMUNITY_WORKER)
 def intake(request: HttpRequest) -> HttpResponse:
-    """The one-window workbench: find the walk-in resident by ID number, whatever his district."""
-    form = ResidentLookupForm(request.GET or None)
+    """The one-window workbench: find the walk-in resident by ID number, whatever his district.
+
+    The ID number is posted, never put in a URL (access logs, history); a resident found (or just
+    registered, or called from the queue) is remembered in the clerk's session, and only those can
+    be opened by record number (`?resident=`).
+    """
+    form = ResidentLookupForm(request.POST or None)
     resident = None
-    if form.is_valid():
+    city = current_city(request)
+    residents = Resident.objects.filter(city=city).select_related("community__subdistrict__district")
+    if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["id_number"].strip().upper()
-        resident = (
-            Resident.objects.filter(city=current_city(request), id_number=number)
-            .select_related("community__subdistrict__district")
-            .first()
-        )
+        resident = residents.filter(id_number=number).first()
         audit_record(
             action="resident.lookup",
             actor=_actor(request),
             subject_resident_id=resident.pk if resident else None,
             reason=_("Counter intake"),
             request=request,
-        )  # type: ignore[arg-type]
+        )
         if resident is None:
             form.add_error("id_number", _("No resident with this ID number. Register him first."))
-        else:
-            found = [pk for pk in request.session.get(INTAKE_SESSION_KEY, []) if pk != resident.pk][-19:]
-            request.session[INTAKE_SESSION_KEY] = [*found, resident.pk]
+    elif request.GET.get("ticket"):
+        resident = _resident_of_called_ticket(request, _digits(request.GET["ticket"]))
+    elif request.GET.get("resident"):
+        wanted = _digits(request.GET["resident"])
+        if wanted in request.session.get(INTAKE_SESSION_KEY, []):
+            resident = residents.filter(pk=wanted).first()
+    if resident is not None:
+        intake_remember(request, resident.pk)
     items = ServiceItem.objects.filter(city=current_city(request)).published().order_by("code") if resident else []
     return render(request, "cases/intake.html", {"form": form, "resident": resident, "items": items})

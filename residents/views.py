@@ -59,7 +59,10 @@ def register_at_counter(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(f"{reverse('cases:intake')}?id_number={resident.id_number}")
+            from cases.views import intake_remember  # the intake desk's memory of who is in front of him
+
+            intake_remember(request, resident.pk)
+            return redirect(f"{reverse('cases:intake')}?resident={resident.pk}")
     return render(request, "residents/register_at_counter.html", {"form": form})
 
 

@@ -10,7 +10,7 @@ from tests.helpers import signed_in
 
 def test_a_clerk_files_a_case_for_a_walk_in_from_another_district(world, item) -> None:  # type: ignore[no-untyped-def]
     clerk = signed_in(world.staff["counter_clerk"])  # a 雁塔区 centre
-    found = clerk.get(reverse("cases:intake"), {"id_number": world.resident_changan.id_number})
+    found = clerk.post(reverse("cases:intake"), {"id_number": world.resident_changan.id_number})
     assert world.resident_changan.name in found.content.decode()
     url = reverse("cases:apply", args=[item.code]) + f"?resident={world.resident_changan.pk}"
     page = clerk.get(url)
@@ -73,7 +73,7 @@ def test_a_clerk_cannot_open_a_residents_prefilled_form_by_walking_record_number
     refused = clerk.get(url)
     assert refused.status_code == 403
     assert world.resident.id_number not in refused.content.decode()
-    clerk.get(reverse("cases:intake"), {"id_number": world.resident.id_number})  # he is at the counter
+    clerk.post(reverse("cases:intake"), {"id_number": world.resident.id_number})  # he is at the counter
     page = clerk.get(url)
     assert page.status_code == 200
     assert AuditEvent.objects.filter(action="case.prefill_read", subject_resident_id=world.resident.pk).exists()

@@ -117,6 +117,8 @@ def test_a_clerk_registers_a_walk_in_who_later_takes_over_his_record_online(  # 
     response = clerk.post(reverse("residents:register_at_counter"), data)
     assert response.status_code == 302
     resident = Resident.objects.get(id_number=id_number)
+    assert response["Location"].endswith(f"?resident={resident.pk}"), "straight on to the intake desk"
+    assert "赵大爷" in clerk.get(response["Location"]).content.decode()
     assert resident.user is None
     assert signed_in(world.resident.user).post(reverse("residents:register_at_counter"), data).status_code == 403
 
